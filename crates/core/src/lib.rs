@@ -1,0 +1,14 @@
+//! Where a domain's data lives: database targets, per-domain namespaces, connections and
+//! schema introspection, shared by the migration runner, the CLI and the tests.
+//!
+//! This crate knows nothing about any particular domain: it is handed a domain's name and
+//! turns it into a namespace (a PostgreSQL schema, a MariaDB database or a SQLite file).
+
+mod connect;
+mod error;
+pub mod introspect;
+pub mod table_sql;
+mod target;
+
+pub use error::{ConnectError, TargetError, driver_message};
+pub use target::{Backend, DEFAULT_DATA_DIR, Target};

@@ -1,0 +1,34 @@
+//! SeaORM entities of the draw domain: Lucky11, a lottery where players spend coins to enter
+//! draws with a capped number of entries, and one entrant per draw wins its prize.
+//!
+//! One module per table, [`enums`] beside them, and a [`prelude`]. The crate does no I/O.
+
+pub mod enums;
+pub mod prelude;
+
+pub mod draws;
+pub mod participations;
+pub mod sessions;
+pub mod transactions;
+pub mod users;
+pub mod winners;
+
+use sea_orm::sea_query::TableCreateStatement;
+use sea_orm::{DbBackend, Schema};
+
+/// The entities that map views rather than tables: none in this domain.
+pub const VIEWS: &[&str] = &[];
+
+/// What each entity expects of the schema, as the statement SeaORM would derive from it for
+/// `backend`. Nothing is executed.
+pub fn create_statements(backend: DbBackend) -> Vec<TableCreateStatement> {
+    let s = Schema::new(backend);
+    vec![
+        s.create_table_from_entity(sessions::Entity),
+        s.create_table_from_entity(users::Entity),
+        s.create_table_from_entity(draws::Entity),
+        s.create_table_from_entity(participations::Entity),
+        s.create_table_from_entity(transactions::Entity),
+        s.create_table_from_entity(winners::Entity),
+    ]
+}

@@ -1,0 +1,501 @@
+//! The draw domain's data: a year of Lucky11 up to the reference time.
+//!
+//! Players sign in through the auth provider, claim daily bonuses and buy coins; they enter
+//! draws (a few players enter almost everything, most enter now and then), paying the entry
+//! fee in coins; every past draw has been drawn and has one winner among its entrants, and
+//! upcoming draws are filling up. Coins are simulated in time order across all draws, so a
+//! player's coins are the sum of their transactions and never go negative.
+
+mod rules;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::entity::prelude::async_trait;
+use sea_orm::prelude::Decimal;
+use sea_orm::sea_query::TableCreateStatement;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use seedbed_draw::enums::TransactionType;
+use seedbed_draw::*;
+use serde_json::json;
+
+use crate::stream::{Pool, Rng, email, zipf_weights};
+use crate::table::{TableOps, table};
+use crate::writer::Sink;
+use crate::{Account, Check, Ctx, Seeder};
+
+pub struct DrawSeeder;
+
+/// The draw domain's seeder.
+pub static SEEDER: DrawSeeder = DrawSeeder;
+
+const DOMAIN: &str = "draw";
+const DAY: i64 = 86_400;
+
+/// The documented players; they sign in through the auth provider, by their subject id.
+pub const ADMIN_ID: &str = "seed|admin";
+pub const WINNER_ID: &str = "seed|winner";
+pub const PLAYER_ID: &str = "seed|player";
+
+#[async_trait::async_trait]
+impl Seeder for DrawSeeder {
+    fn domain(&self) -> &'static str {
+        DOMAIN
+    }
+
+    fn tables(&self) -> Vec<Box<dyn TableOps>> {
+        vec![
+            table::<sessions::Entity>(),
+            table::<users::Entity>(),
+            table::<draws::Entity>(),
+            table::<participations::Entity>(),
+            table::<transactions::Entity>(),
+            table::<winners::Entity>(),
+        ]
+    }
+
+    fn schema(&self, backend: DbBackend) -> Vec<TableCreateStatement> {
+        create_statements(backend)
+    }
+
+    fn views(&self) -> &'static [&'static str] {
+        VIEWS
+    }
+
+    fn accounts(&self) -> Vec<Account> {
+        vec![
+            Account {
+                domain: DOMAIN,
+                role: "admin",
+                email: "admin@draw.example.com",
+                note: "auth subject seed|admin (VIP)",
+            },
+            Account {
+                domain: DOMAIN,
+                role: "winner",
+                email: "winner@draw.example.com",
+                note: "auth subject seed|winner",
+            },
+            Account {
+                domain: DOMAIN,
+                role: "player",
+                email: "player@draw.example.com",
+                note: "auth subject seed|player",
+            },
+        ]
+    }
+
+    fn rules(&self, _backend: DbBackend) -> Vec<Check> {
+        rules::rules()
+    }
+
+    async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        generate(ctx).await
+    }
+}
+
+struct Player {
+    id: String,
+    created: DateTime<Utc>,
+    coins: i32,
+}
+
+struct Plan {
+    id: i32,
+    created: DateTime<Utc>,
+    draw_time: DateTime<Utc>,
+    fee: i32,
+    max: i32,
+    entrants: i32,
+    past: bool,
+    prize: Decimal,
+    winner: Option<usize>,
+}
+
+/// The entries of one draw, from the draw's own stream: the same every time it is replayed.
+struct Entries {
+    rng: Rng,
+    next: i32,
+    count: i32,
+    opens: DateTime<Utc>,
+    span: i64,
+    entered: BTreeSet<usize>,
+}
+
+impl Entries {
+    fn new(ctx: &Ctx<'_>, index: usize, plan: &Plan, now: DateTime<Utc>) -> Self {
+        let closes = if plan.past { plan.draw_time } else { now };
+        Entries {
+            rng: ctx.streams.rng(DOMAIN, &format!("participations#{index}")),
+            next: 0,
+            count: plan.entrants,
+            opens: plan.created,
+            span: (closes - plan.created).num_seconds().max(1),
+            entered: BTreeSet::new(),
+        }
+    }
+
+    /// The next entry: when, and who (never twice the same player in one draw).
+    fn next(&mut self, pool: &Pool, players: &[Player]) -> Option<(DateTime<Utc>, usize)> {
+        if self.next >= self.count {
+            return None;
+        }
+        let slot = self.span / self.count as i64;
+        let at = self.opens + Duration::seconds(slot * self.next as i64 + self.rng.between(0, slot / 2));
+        self.next += 1;
+        for _ in 0..50 {
+            let p = pool.pick(&mut self.rng);
+            if players[p].created < at && self.entered.insert(p) {
+                return Some((at, p));
+            }
+        }
+        // Crowded draws fall back to a walk over everyone old enough.
+        let p = (0..players.len()).find(|p| players[*p].created < at && !self.entered.contains(p))?;
+        self.entered.insert(p);
+        Some((at, p))
+    }
+}
+
+/// Coins granted outside draws: kind and amount.
+const GRANTS: [(TransactionType, i32); 4] = [
+    (TransactionType::DailyBonus, 10),
+    (TransactionType::ReferralBonus, 50),
+    (TransactionType::Refund, 25),
+    (TransactionType::Adjustment, 15),
+];
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Entry(usize),
+    /// A player and an index into [`GRANTS`].
+    Grant(usize, usize),
+}
+
+async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
+    let now = ctx.opts.now;
+    let tiny = ctx.opts.profile == crate::Profile::Tiny;
+
+    // Sessions: a few per player, some long expired.
+    let n = ctx.opts.count(12, 1000).max(4);
+    let mut rng = ctx.streams.rng(DOMAIN, "users");
+    let oldest = now - Duration::days(365);
+    let mut players = Vec::with_capacity(n);
+    let mut sink = ctx.sink::<users::Entity>(n as u64);
+    for i in 0..n {
+        let (first, last) = (rng.first_name(), rng.last_name());
+        let (id, address, created) = match i {
+            0 => (ADMIN_ID.to_owned(), Some("admin@draw.example.com".to_owned()), oldest),
+            1 => (WINNER_ID.to_owned(), Some("winner@draw.example.com".to_owned()), oldest),
+            2 => (PLAYER_ID.to_owned(), Some("player@draw.example.com".to_owned()), oldest),
+            _ => (
+                format!("replit|{}", rng.between(10_000_000, 99_999_999) * 1000 + i as i64 % 1000),
+                rng.percent(90).then(|| email(&first, &last, i)),
+                rng.time_between(oldest, now - Duration::days(7)),
+            ),
+        };
+        ctx.put(
+            &mut sink,
+            &users::Model {
+                id: id.clone(),
+                email: address,
+                first_name: Some(first),
+                last_name: rng.percent(90).then_some(last),
+                profile_image_url: rng
+                    .percent(60)
+                    .then(|| format!("https://img.example.com/avatars/{}.png", rng.hex(12))),
+                coins: 0,
+                total_participations: 0,
+                total_wins: 0,
+                total_earnings: Decimal::ZERO,
+                current_streak: 0,
+                is_vip: i == 0 || rng.percent(5),
+                created_at: created,
+                updated_at: created,
+            },
+        )
+        .await?;
+        players.push(Player { id, created, coins: 0 });
+    }
+    ctx.close(&mut sink).await?;
+
+    let mut rng = ctx.streams.rng(DOMAIN, "sessions");
+    let mut sink = ctx.sink::<sessions::Entity>(n as u64);
+    for (i, p) in players.iter().enumerate() {
+        for k in 0..(if i < 3 { 2 } else { rng.between(0, 2) }) {
+            let created = rng.time_between(p.created, now - Duration::hours(1));
+            let expire = if k == 0 && i < 3 { now + Duration::days(7) } else { created + Duration::days(7) };
+            ctx.put(&mut sink, &sessions::Model {
+                    sid: rng.hex(32),
+                    sess: json!({
+                        "cookie": {"originalMaxAge": 604_800_000, "httpOnly": true, "secure": true, "path": "/"},
+                        "passport": {"user": {"claims": {"sub": p.id}}},
+                    }),
+                    expire,
+                }).await?;
+        }
+    }
+    ctx.close(&mut sink).await?;
+
+    // Draws: most are past (drawn, one winner), the rest upcoming.
+    let mut pool_rng = ctx.streams.rng(DOMAIN, "activity");
+    let mut weights = zipf_weights(&mut pool_rng, n);
+    weights[1] = weights.iter().max().copied().unwrap_or(1);
+    let pool = Pool::new((0..n).collect(), &weights);
+    let draws_n = ctx.opts.count(8, 300);
+    let mut rng = ctx.streams.rng(DOMAIN, "draws");
+    let mut plans = Vec::with_capacity(draws_n);
+    for i in 0..draws_n {
+        let past = i % 5 != 1;
+        let max = if tiny { rng.between(3, 6) } else { rng.between(10, 120) } as i32;
+        let draw_time = if past {
+            rng.time_between(oldest + Duration::days(20), now - Duration::hours(1))
+        } else {
+            rng.time_between(now + Duration::hours(2), now + Duration::days(30))
+        };
+        let created = draw_time - rng.seconds(7 * DAY, 14 * DAY);
+        let entrants = if past {
+            rng.between((max as i64 * 6 / 10).max(1), max as i64)
+        } else {
+            rng.between(0, max as i64 - 1)
+        } as i32;
+        plans.push(Plan {
+            id: i as i32 + 1,
+            created,
+            draw_time,
+            fee: if i == 0 || rng.percent(10) { 0 } else { [5, 10, 10, 20, 25, 50][rng.below(6)] },
+            max,
+            entrants,
+            past,
+            prize: Decimal::new(rng.between(10, 5000) * 100, 2),
+            winner: None,
+        });
+    }
+    // First replay: who won each past draw.
+    for (i, plan) in plans.iter_mut().enumerate() {
+        if !plan.past {
+            continue;
+        }
+        let mut entries = Entries::new(ctx, i, plan, now);
+        let mut entrants = Vec::new();
+        while let Some((_, p)) = entries.next(&pool, &players) {
+            entrants.push(p);
+        }
+        plan.entrants = entrants.len() as i32;
+        if !entrants.is_empty() {
+            let mut pick = ctx.streams.rng(DOMAIN, &format!("winners#{i}"));
+            plan.winner = Some(if i == 0 && entrants.contains(&1) { 1 } else { *pick.pick(&entrants) });
+        }
+    }
+    let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
+    for p in &plans {
+        let drawn = p.winner.is_some();
+        ctx.put(
+            &mut sink,
+            &draws::Model {
+                id: p.id,
+                title: format!(
+                    "{} Jackpot #{}",
+                    ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)],
+                    p.id
+                ),
+                description: rng.percent(80).then(|| rng.sentence(6..14)),
+                prize_amount: p.prize,
+                entry_fee: p.fee,
+                max_participants: p.max,
+                current_participants: p.entrants,
+                draw_time: p.draw_time,
+                prize_image_url: rng
+                    .percent(70)
+                    .then(|| format!("https://img.example.com/prizes/{}.jpg", rng.hex(12))),
+                is_active: !drawn,
+                winner_id: p.winner.map(|w| players[w].id.clone()),
+                created_at: p.created,
+                updated_at: if drawn { p.draw_time + Duration::minutes(1) } else { p.created },
+            },
+        )
+        .await?;
+    }
+    ctx.close(&mut sink).await?;
+
+    // Second replay, in time order across draws, with the coins that pay for the entries.
+    let mut parts = ctx.sink::<participations::Entity>(0);
+    let mut txs = ctx.sink::<transactions::Entity>(0);
+    let mut tx_rng = ctx.streams.rng(DOMAIN, "transactions");
+    let mut heap: BinaryHeap<Reverse<(DateTime<Utc>, u64, Event)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut runs: BTreeMap<usize, (Entries, usize)> = BTreeMap::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let mut entries = Entries::new(ctx, i, plan, now);
+        if let Some((at, p)) = entries.next(&pool, &players) {
+            seq += 1;
+            heap.push(Reverse((at, seq, Event::Entry(i))));
+            runs.insert(i, (entries, p));
+        }
+    }
+    let mut bonus_rng = ctx.streams.rng(DOMAIN, "bonuses");
+    for (i, p) in players.iter().enumerate() {
+        let bonuses = (weights[i] / 100_000).min(20) as i64 + bonus_rng.between(0, 2);
+        for _ in 0..bonuses {
+            seq += 1;
+            let at = bonus_rng.time_between(p.created, now - Duration::minutes(1));
+            heap.push(Reverse((at, seq, Event::Grant(i, 0))));
+        }
+        if i == 3 || bonus_rng.percent(10) {
+            seq += 1;
+            let at = p.created + Duration::days(1);
+            heap.push(Reverse((at.min(now - Duration::minutes(1)), seq, Event::Grant(i, 1))));
+        }
+        if i == 4 || bonus_rng.percent(3) {
+            seq += 1;
+            let at = bonus_rng.time_between(p.created, now - Duration::minutes(1));
+            heap.push(Reverse((at, seq, Event::Grant(i, 2))));
+        }
+        if i == 5 || bonus_rng.percent(2) {
+            seq += 1;
+            let at = bonus_rng.time_between(p.created, now - Duration::minutes(1));
+            heap.push(Reverse((at, seq, Event::Grant(i, 3))));
+        }
+    }
+    let mut next_tx = 1;
+    let mut next_part = 1;
+    let mut tx = |txs: &mut Sink<transactions::Entity>,
+                  players: &mut [Player],
+                  p: usize,
+                  kind,
+                  amount: i32,
+                  at,
+                  draw: Option<i32>,
+                  text: String| {
+        players[p].coins += amount;
+        let row = transactions::Model {
+            id: next_tx,
+            user_id: players[p].id.clone(),
+            kind,
+            amount,
+            description: Some(text),
+            draw_id: draw,
+            created_at: at,
+        };
+        next_tx += 1;
+        txs.push(&row)
+    };
+    while let Some(Reverse((at, _, event))) = heap.pop() {
+        let mut full = false;
+        match event {
+            Event::Entry(d) => {
+                let (mut entries, p) = runs.remove(&d).expect("a running draw");
+                let plan = &plans[d];
+                if plan.fee > 0 {
+                    if players[p].coins < plan.fee {
+                        let packs = (plan.fee - players[p].coins + 99) / 100 + tx_rng.between(0, 3) as i32;
+                        full |= tx(
+                            &mut txs,
+                            &mut players,
+                            p,
+                            TransactionType::CoinPurchase,
+                            packs * 100,
+                            at,
+                            None,
+                            format!("{} coins", packs * 100),
+                        );
+                    }
+                    full |= tx(
+                        &mut txs,
+                        &mut players,
+                        p,
+                        TransactionType::DrawEntry,
+                        -plan.fee,
+                        at,
+                        Some(plan.id),
+                        format!("Entry to draw #{}", plan.id),
+                    );
+                }
+                full |= parts.push(&participations::Model {
+                    id: next_part,
+                    user_id: players[p].id.clone(),
+                    draw_id: plan.id,
+                    participated_at: at,
+                });
+                next_part += 1;
+                if let Some((next_at, next_p)) = entries.next(&pool, &players) {
+                    seq += 1;
+                    heap.push(Reverse((next_at, seq, Event::Entry(d))));
+                    runs.insert(d, (entries, next_p));
+                }
+            }
+            Event::Grant(p, g) => {
+                let (kind, coins) = GRANTS[g];
+                let amount =
+                    if kind == TransactionType::Adjustment && players[p].coins >= coins && tx_rng.percent(50)
+                    {
+                        -coins
+                    } else {
+                        coins
+                    };
+                let text = match kind {
+                    TransactionType::DailyBonus => "Daily bonus".to_owned(),
+                    TransactionType::ReferralBonus => "A friend joined".to_owned(),
+                    TransactionType::Refund => "Refund after a support request".to_owned(),
+                    _ => "Balance correction".to_owned(),
+                };
+                full |= tx(&mut txs, &mut players, p, kind, amount, at, None, text);
+            }
+        }
+        if full {
+            // Participations and entry debits name their draw and player, written above.
+            txs.flush(ctx.db, ctx.progress).await?;
+            parts.flush(ctx.db, ctx.progress).await?;
+        }
+    }
+    ctx.close(&mut txs).await?;
+    ctx.close(&mut parts).await?;
+
+    let mut rng = ctx.streams.rng(DOMAIN, "winners");
+    let mut sink = ctx.sink::<winners::Entity>(0);
+    let mut next_id = 1;
+    for p in &plans {
+        let Some(w) = p.winner else { continue };
+        ctx.put(
+            &mut sink,
+            &winners::Model {
+                id: next_id,
+                user_id: players[w].id.clone(),
+                draw_id: p.id,
+                prize_amount: p.prize,
+                won_at: p.draw_time + Duration::minutes(1),
+                celebration_video_url: rng
+                    .percent(30)
+                    .then(|| format!("https://video.example.com/wins/{}.mp4", rng.hex(12))),
+                is_public: next_id == 1 || rng.percent(80),
+            },
+        )
+        .await?;
+        next_id += 1;
+    }
+    ctx.close(&mut sink).await?;
+
+    // The statistics summarise the rows just written.
+    let streak_since = Value::from(now - Duration::days(30));
+    let placeholder = if ctx.backend == DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "UPDATE users SET \
+         coins = COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), \
+         total_participations = (SELECT COUNT(*) FROM participations p WHERE p.user_id = users.id), \
+         total_wins = (SELECT COUNT(*) FROM winners w WHERE w.user_id = users.id), \
+         total_earnings = ROUND(COALESCE((SELECT SUM(w.prize_amount) FROM winners w WHERE w.user_id = users.id), 0), 2), \
+         current_streak = (SELECT COUNT(*) FROM participations p WHERE p.user_id = users.id AND p.participated_at > {placeholder})"
+    );
+    ctx.db.execute_raw(Statement::from_sql_and_values(ctx.backend, sql, [streak_since])).await?;
+    // Rows were written with explicit serial keys, which PostgreSQL's sequences do not see:
+    // move them past the seeded keys, so that the application's own inserts work.
+    if ctx.backend == DbBackend::Postgres {
+        for table in ["draws", "participations", "transactions", "winners"] {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            );
+            ctx.db.execute_raw(Statement::from_string(ctx.backend, sql)).await?;
+        }
+    }
+    Ok(())
+}

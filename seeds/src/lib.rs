@@ -1,0 +1,200 @@
+//! The seeder: fills every table of a domain with realistic, deterministic data that obeys
+//! every business rule, checks those rules, and digests what is there.
+//!
+//! Each domain has a [`Seeder`]: its tables in dependency order, a generator that streams
+//! rows table by table into batched INSERTs inside one transaction, its well-known accounts
+//! and its integrity checks. Randomness comes from one seeded stream per (domain, table)
+//! ([`stream::Streams`]), so the same [`SeedOptions`] give the same rows on every backend.
+//! This crate is the only one that depends on `fake`.
+
+pub mod accounts;
+pub mod checks;
+pub mod options;
+pub mod stream;
+pub mod table;
+pub mod writer;
+
+pub mod booking;
+pub mod draw;
+pub mod raffle;
+
+use sea_orm::entity::prelude::async_trait;
+use sea_orm::sea_query::TableCreateStatement;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, Statement,
+    TransactionTrait,
+};
+use seedbed_core::driver_message;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+pub use accounts::{Account, DEV_PASSWORD};
+pub use checks::{Check, Finding};
+pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
+pub use writer::{Progress, Quiet, Sink};
+
+use crate::stream::Streams;
+use crate::table::TableOps;
+
+/// Everything a generator writes with.
+pub struct Ctx<'a> {
+    pub db: &'a DatabaseTransaction,
+    pub backend: DbBackend,
+    pub opts: SeedOptions,
+    pub streams: Streams,
+    pub progress: &'a dyn Progress,
+    /// The argon2 hash of [`DEV_PASSWORD`], computed once.
+    pub password_hash: &'a str,
+}
+
+impl Ctx<'_> {
+    /// A sink for `E`'s rows, announced to the progress display.
+    pub fn sink<E: EntityTrait>(&self, expected: u64) -> Sink<E> {
+        let sink = Sink::new(self.backend);
+        self.progress.start(sink.table(), expected);
+        sink
+    }
+
+    /// Queues a row, writing the batch when it is full.
+    pub async fn put<E: EntityTrait>(&self, sink: &mut Sink<E>, row: &E::Model) -> Result<(), DbErr> {
+        if sink.push(row) {
+            sink.flush(self.db, self.progress).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a row of a child table whose parent rows may still be queued in `parent`:
+    /// when the child's batch is full, the parent's goes first.
+    pub async fn put_child<E: EntityTrait, P: EntityTrait>(
+        &self,
+        sink: &mut Sink<E>,
+        row: &E::Model,
+        parent: &mut Sink<P>,
+    ) -> Result<(), DbErr> {
+        if sink.push(row) {
+            parent.flush(self.db, self.progress).await?;
+            sink.flush(self.db, self.progress).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left of a table's rows.
+    pub async fn close<E: EntityTrait>(&self, sink: &mut Sink<E>) -> Result<(), DbErr> {
+        sink.flush(self.db, self.progress).await?;
+        self.progress.finish(sink.table());
+        Ok(())
+    }
+}
+
+/// One domain's seeding, checks and digest.
+#[async_trait::async_trait]
+pub trait Seeder: Send + Sync {
+    fn domain(&self) -> &'static str;
+    /// The domain's tables, parents before children.
+    fn tables(&self) -> Vec<Box<dyn TableOps>>;
+    /// What the entities say about the schema: where the orphan checks come from.
+    fn schema(&self, backend: DbBackend) -> Vec<TableCreateStatement>;
+    /// The views, which hold no rows of their own.
+    fn views(&self) -> &'static [&'static str];
+    /// The documented accounts every profile contains.
+    fn accounts(&self) -> Vec<Account>;
+    /// The business rules, beyond foreign-key orphans.
+    fn rules(&self, backend: DbBackend) -> Vec<Check>;
+    /// Writes every table's rows.
+    async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
+}
+
+/// Why seeding did not happen.
+#[derive(Debug, Error)]
+pub enum SeedError {
+    #[error(
+        "the {domain} domain already holds data ({rows} rows in {table}): seed it again with `--truncate` (empties only {domain}'s tables), or start over with `seedbed bootstrap`"
+    )]
+    NotEmpty { domain: String, table: String, rows: u64 },
+    #[error("seeding {domain} failed, and it was rolled back: {}", driver_message(cause))]
+    Db { domain: String, cause: DbErr },
+}
+
+/// Every check of a domain: orphans of each foreign key, then the business rules.
+pub fn checks(seeder: &dyn Seeder, backend: DbBackend) -> Vec<Check> {
+    let mut all = checks::orphan_checks(backend, &seeder.schema(backend), seeder.views());
+    all.extend(seeder.rules(backend));
+    all
+}
+
+/// Rows per table, in the seeder's order.
+pub async fn row_counts(
+    db: &impl ConnectionTrait,
+    seeder: &dyn Seeder,
+) -> Result<Vec<(&'static str, u64)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for t in seeder.tables() {
+        let sql = format!("SELECT COUNT(*) FROM {}", quote(backend, t.name()));
+        let n = db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        out.push((t.name(), n as u64));
+    }
+    Ok(out)
+}
+
+/// Seeds one domain in one transaction: either every table is filled or nothing changed.
+/// Refuses a domain that holds rows, unless `truncate` empties its tables first (in the
+/// same transaction).
+pub async fn seed(
+    db: &DatabaseConnection,
+    seeder: &dyn Seeder,
+    opts: SeedOptions,
+    truncate: bool,
+    progress: &dyn Progress,
+    password_hash: &str,
+) -> Result<(), SeedError> {
+    let domain = seeder.domain();
+    let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
+    if !truncate
+        && let Some((table, rows)) =
+            row_counts(db, seeder).await.map_err(failed)?.into_iter().find(|(_, n)| *n > 0)
+    {
+        return Err(SeedError::NotEmpty { domain: domain.to_owned(), table: table.to_owned(), rows });
+    }
+    let txn = db.begin().await.map_err(failed)?;
+    let backend = db.get_database_backend();
+    if truncate {
+        for t in seeder.tables().iter().rev() {
+            txn.execute_raw(Statement::from_string(
+                backend,
+                format!("DELETE FROM {}", quote(backend, t.name())),
+            ))
+            .await
+            .map_err(failed)?;
+        }
+    }
+    let ctx = Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress, password_hash };
+    seeder.generate(&ctx).await.map_err(failed)?;
+    txn.commit().await.map_err(failed)
+}
+
+/// The digest of a domain's contents: equal for equal data, whatever the backend.
+pub async fn digest(db: &DatabaseConnection, seeder: &dyn Seeder) -> Result<String, DbErr> {
+    let mut tables = Vec::new();
+    for t in seeder.tables() {
+        tables.push(t.digest(db).await?);
+    }
+    tables.sort_by(|a, b| a.table.cmp(&b.table));
+    let mut h = Sha256::new();
+    for t in &tables {
+        t.feed(&mut h);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub(crate) fn quote(backend: DbBackend, ident: &str) -> String {
+    match backend {
+        DbBackend::MySql => format!("`{ident}`"),
+        _ => format!("\"{ident}\""),
+    }
+}

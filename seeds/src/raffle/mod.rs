@@ -1,0 +1,79 @@
+//! The raffle domain's data: a year of a raffle shopping platform up to the reference time.
+//!
+//! Users and sellers sign up, sellers list items, most items are raffled; buyers (a few
+//! power users, a long tail) buy boxes, topping up their wallet when it runs short; raffles
+//! complete with a winner who bought the winning box, stay open, sell out, wait for the
+//! draw, or are cancelled and refunded; sellers are paid out and pay their subscription;
+//! losing buyers receive store credit. Money is simulated in time order across all raffles,
+//! so every transaction's `balance_after` is the running balance and each user's `balance`
+//! is the sum of their transactions.
+
+mod rules;
+mod sim;
+
+use sea_orm::entity::prelude::async_trait;
+use sea_orm::sea_query::TableCreateStatement;
+use sea_orm::{DbBackend, DbErr};
+use seedbed_raffle::*;
+
+use crate::table::{TableOps, table};
+use crate::{Account, Check, Ctx, Seeder};
+
+pub struct RaffleSeeder;
+
+/// The raffle domain's seeder.
+pub static SEEDER: RaffleSeeder = RaffleSeeder;
+
+pub(crate) const DOMAIN: &str = "raffle";
+
+/// The documented accounts (password: [`crate::DEV_PASSWORD`]).
+pub const ADMIN_EMAIL: &str = "admin@raffle.example.com";
+pub const SELLER_EMAIL: &str = "seller@raffle.example.com";
+pub const CUSTOMER_EMAIL: &str = "customer@raffle.example.com";
+
+#[async_trait::async_trait]
+impl Seeder for RaffleSeeder {
+    fn domain(&self) -> &'static str {
+        DOMAIN
+    }
+
+    fn tables(&self) -> Vec<Box<dyn TableOps>> {
+        vec![
+            table::<seller_subscriptions::Entity>(),
+            table::<users::Entity>(),
+            table::<email_verification_tokens::Entity>(),
+            table::<password_reset_tokens::Entity>(),
+            table::<sellers::Entity>(),
+            table::<items::Entity>(),
+            table::<raffles::Entity>(),
+            table::<transactions::Entity>(),
+            table::<box_purchases::Entity>(),
+            table::<user_credits::Entity>(),
+            table::<free_redeemable_items::Entity>(),
+            table::<system_settings::Entity>(),
+            table::<user_sessions::Entity>(),
+            table::<notifications::Entity>(),
+            table::<audit_logs::Entity>(),
+        ]
+    }
+
+    fn schema(&self, backend: DbBackend) -> Vec<TableCreateStatement> {
+        create_statements(backend)
+    }
+
+    fn views(&self) -> &'static [&'static str] {
+        VIEWS
+    }
+
+    fn accounts(&self) -> Vec<Account> {
+        sim::accounts()
+    }
+
+    fn rules(&self, backend: DbBackend) -> Vec<Check> {
+        rules::rules(backend)
+    }
+
+    async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        sim::generate(ctx).await
+    }
+}

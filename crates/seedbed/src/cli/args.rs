@@ -1,0 +1,57 @@
+//! Flags shared by several commands, flattened into each: where the databases are and which
+//! domains to act on.
+
+use anyhow::Context;
+use clap::Args;
+use clap::builder::PossibleValuesParser;
+use seedbed_core::Target;
+
+use crate::Domain;
+use crate::domains::{DOMAINS, find};
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Where the databases live: sqlite://DIR (one file per domain), postgres://USER@HOST/DB
+    /// (one schema per domain) or mysql://USER@HOST (one database per domain).
+    /// Falls back to DATABASE_URL, then .env, then sqlite://.seedbed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Put PREFIX in front of every namespace name, e.g. `ci_` gives the schema `ci_raffle`.
+    #[arg(long, env = "SEEDBED_PREFIX", value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+}
+
+impl DbArgs {
+    pub fn target(&self) -> anyhow::Result<Target> {
+        let target = match &self.database_url {
+            Some(url) => Target::parse(url)?,
+            None => Target::default_sqlite(),
+        };
+        Ok(target.with_prefix(&self.prefix)?)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// Act on this domain only; repeat for several. Default: every domain.
+    #[arg(long = "domain", value_name = "DOMAIN", value_parser = domain_names())]
+    pub domains: Vec<String>,
+}
+
+fn domain_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(DOMAINS.iter().map(|d| d.name))
+}
+
+impl DomainArgs {
+    /// The chosen domains in registry order, each once.
+    pub fn selected(&self) -> anyhow::Result<Vec<&'static Domain>> {
+        if self.domains.is_empty() {
+            return Ok(DOMAINS.iter().collect());
+        }
+        for name in &self.domains {
+            find(name).with_context(|| format!("unknown domain {name}"))?;
+        }
+        Ok(DOMAINS.iter().filter(|d| self.domains.iter().any(|n| n == d.name)).collect())
+    }
+}

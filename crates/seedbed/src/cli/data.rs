@@ -1,0 +1,253 @@
+//! `seedbed seed`, `check`, `digest` and `bootstrap`: fill the domains with data, verify
+//! their business rules, fingerprint their contents, or do all of it from scratch.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use sea_orm::DatabaseConnection;
+use seedbed_core::Target;
+use seedbed_migration::State;
+use seedbed_seeds::accounts::dev_password_hash;
+use seedbed_seeds::{DEFAULT_SEED, DEV_PASSWORD, Finding, Profile, SeedOptions, default_now, parse_now};
+
+use super::{DbArgs, DomainArgs, progress};
+use crate::Domain;
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// How much data: tiny (a few rows per table, every state; for tests), dev (a small live
+    /// deployment, ~1,000 users per domain) or large (100 × dev, for load tests).
+    #[arg(long, default_value = "dev", value_parser = |s: &str| s.parse::<Profile>())]
+    profile: Profile,
+    /// Multiply the profile's row counts, e.g. 0.5 or 3.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    scale: f64,
+    /// The random seed: the same seed (with the same profile, scale and time) gives the same data.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD) [default: 2026-01-01T00:00:00Z].
+    #[arg(long, value_parser = |s: &str| parse_now(s))]
+    now: Option<DateTime<Utc>>,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let scale: f64 = s.parse().map_err(|_| format!("`{s}` is not a number: use e.g. 0.5 or 3"))?;
+    SeedOptions::new(0, Profile::Tiny, scale, default_now()).map(|_| scale).map_err(|e| e.to_string())
+}
+
+impl DataArgs {
+    fn options(&self) -> SeedOptions {
+        SeedOptions::new(self.seed, self.profile, self.scale, self.now.unwrap_or_else(default_now))
+            .expect("validated by the argument parser")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Empty the chosen domains' tables first (only theirs), in the same transaction.
+    #[arg(long)]
+    truncate: bool,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    domains: DomainArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Show how long each check took.
+    #[arg(long)]
+    timings: bool,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    domains: DomainArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    domains: DomainArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    domains: DomainArgs,
+}
+
+/// A domain's data breaks a rule or stands in the way: exit code 5.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DataError(pub String);
+
+async fn open(
+    target: &Target,
+    domains: &[&'static Domain],
+) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
+    let mut out = Vec::new();
+    for d in domains {
+        out.push((*d, target.connect(d.name).await.context(d.name)?));
+    }
+    Ok(out)
+}
+
+/// Refuses a domain whose migrations are not all applied.
+async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
+    let status = (domain.migrator)().status(db).await?;
+    let pending = status.iter().filter(|s| s.state == State::Pending).count();
+    if pending > 0 {
+        return Err(DataError(format!(
+            "{} is not fully migrated ({pending} of {} migrations pending): run `seedbed migrate up --domain {}` first, or `seedbed bootstrap`",
+            domain.name,
+            status.len(),
+            domain.name
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+async fn seed_one(
+    domain: &Domain,
+    db: &DatabaseConnection,
+    opts: SeedOptions,
+    truncate: bool,
+    hash: &str,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let bars = progress::for_stderr();
+    seedbed_seeds::seed(db, domain.seeder, opts, truncate, &*bars, hash).await.map_err(|e| match e {
+        seedbed_seeds::SeedError::NotEmpty { .. } => anyhow::Error::new(DataError(e.to_string())),
+        other => anyhow::Error::new(other),
+    })?;
+    Ok(started.elapsed())
+}
+
+async fn print_counts(domain: &Domain, db: &DatabaseConnection, took: Duration) -> anyhow::Result<u64> {
+    let counts = seedbed_seeds::row_counts(db, domain.seeder).await?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let rate = total as f64 / took.as_secs_f64().max(1e-9);
+    say!("{}: {total} rows in {:.2} s ({rate:.0} rows/s)", domain.name, took.as_secs_f64());
+    for (table, n) in counts {
+        say!("  {table:<28} {n:>10}");
+    }
+    Ok(total)
+}
+
+pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let opts = args.data.options();
+    let target = args.db.target()?;
+    let open = open(&target, &args.domains.selected()?).await?;
+    for (domain, db) in &open {
+        require_migrated(domain, db).await?;
+    }
+    let hash = dev_password_hash();
+    for (domain, db) in &open {
+        let took = seed_one(domain, db, opts, args.truncate, &hash).await?;
+        print_counts(domain, db, took).await?;
+    }
+    Ok(())
+}
+
+fn print_findings(domain: &Domain, findings: &[Finding], timings: bool) -> usize {
+    let failed = findings.iter().filter(|f| f.violations > 0).count();
+    say!("{}: {} checks, {failed} failed", domain.name, findings.len());
+    for f in findings {
+        if f.violations == 0 && timings {
+            say!("  ok    {:<44} {:>7.1} ms", f.name, f.took.as_secs_f64() * 1000.0);
+        } else if f.violations == 0 {
+            say!("  ok    {}", f.name);
+        } else {
+            say!(
+                "  FAIL  {}: {} violation(s), e.g. {} ({})",
+                f.name,
+                f.violations,
+                f.sample.join(", "),
+                f.rule
+            );
+        }
+    }
+    failed
+}
+
+async fn run_checks(open: &[(&'static Domain, DatabaseConnection)], timings: bool) -> anyhow::Result<()> {
+    let mut failed = Vec::new();
+    for (domain, db) in open {
+        let checks = seedbed_seeds::checks(domain.seeder, db.get_database_backend());
+        let findings = seedbed_seeds::checks::run(db, &checks).await?;
+        if print_findings(domain, &findings, timings) > 0 {
+            failed.push(domain.name);
+        }
+    }
+    if !failed.is_empty() {
+        return Err(DataError(format!(
+            "integrity checks failed in {}: see the FAIL lines above for the rule and the offending keys",
+            failed.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let target = args.db.target()?;
+    let open = open(&target, &args.domains.selected()?).await?;
+    for (domain, db) in &open {
+        require_migrated(domain, db).await?;
+    }
+    run_checks(&open, args.timings).await
+}
+
+pub async fn digest(args: TargetArgs) -> anyhow::Result<()> {
+    let target = args.db.target()?;
+    for (domain, db) in open(&target, &args.domains.selected()?).await? {
+        require_migrated(domain, &db).await?;
+        say!("{}  {}", seedbed_seeds::digest(&db, domain.seeder).await?, domain.name);
+    }
+    Ok(())
+}
+
+pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let opts = args.data.options();
+    let target = args.db.target()?;
+    let open = open(&target, &args.domains.selected()?).await?;
+    let hash = dev_password_hash();
+    for (domain, db) in &open {
+        (domain.migrator)().fresh(db).await?;
+        let took = seed_one(domain, db, opts, false, &hash).await?;
+        print_counts(domain, db, took).await?;
+    }
+    run_checks(&open, false).await?;
+    say!("");
+    say!(
+        "Bootstrapped {} in {:.2} s (profile {}, scale {}, seed {}, reference time {}).",
+        open.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(", "),
+        started.elapsed().as_secs_f64(),
+        opts.profile,
+        opts.scale,
+        opts.seed,
+        opts.now.to_rfc3339()
+    );
+    for (domain, _) in &open {
+        say!("  {:<8} {}", domain.name, target.describe(domain.name));
+    }
+    say!("Well-known accounts (password `{DEV_PASSWORD}`):");
+    for (domain, _) in &open {
+        for a in domain.seeder.accounts() {
+            say!("  {:<8} {:<9} {:<32} {}", a.domain, a.role, a.email, a.note);
+        }
+    }
+    Ok(())
+}

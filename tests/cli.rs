@@ -1,0 +1,225 @@
+//! The `seedbed` binary, run as a user would: what `migrate` prints, where it finds its
+//! URL, and a catalogue of bad inputs that must each give one line, the right exit code,
+//! no panic or backtrace, no password, and no change to the database.
+
+use std::process::Output;
+
+use sea_orm::ConnectionTrait;
+use seedbed_core::Backend;
+use seedbed_migration::HISTORY_TABLE;
+
+use crate::util::{TestDb, assert_success, backend_tests, domains, run, seedbed_command, server_url, show};
+
+const SECRET: &str = "s3cret-pw";
+
+/// Asserts the shape every failure must have, then returns stderr.
+fn assert_fails(out: &Output, code: i32, needle: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let context = show(out);
+    assert_eq!(out.status.code(), Some(code), "wrong exit code\n{context}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "the error must be one line\n{context}");
+    assert!(stderr.starts_with("error: "), "the error must start with `error: `\n{context}");
+    assert!(stderr.contains(needle), "the error must mention {needle:?}\n{context}");
+    for forbidden in ["panicked", "backtrace", "RUST_BACKTRACE", SECRET] {
+        assert!(
+            !stderr.contains(forbidden) && !String::from_utf8_lossy(&out.stdout).contains(forbidden),
+            "output shows {forbidden:?}\n{context}"
+        );
+    }
+    stderr
+}
+
+fn seedbed(args: &[&str]) -> Output {
+    let mut cmd = seedbed_command();
+    cmd.args(args).current_dir(std::env::temp_dir());
+    run(cmd)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// A bad command line: what to run and what must come back.
+struct Bad {
+    args: Vec<String>,
+    code: i32,
+    needle: &'static str,
+}
+
+fn bad(args: &[&str], code: i32, needle: &'static str) -> Bad {
+    Bad { args: args.iter().map(|a| a.to_string()).collect(), code, needle }
+}
+
+#[test]
+fn bad_command_lines_get_one_line_and_an_exit_code() {
+    let pg = server_url(Backend::Postgres).unwrap();
+    let pg_host = pg.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let my = server_url(Backend::MySql).unwrap();
+    let my_host = my.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let cases = [
+        bad(&["migrate", "up", "--domain", "lottery"], 2, "invalid value 'lottery'"),
+        bad(&["migrate", "sideways"], 2, "unrecognized subcommand"),
+        bad(&["migrate", "down", "-n", "0"], 2, "invalid value '0' for '--steps <N>'"),
+        bad(&["migrate", "up", "--prefix", "Bad-Prefix"], 2, "invalid namespace prefix"),
+        bad(
+            &["migrate", "up", "--concurrently", "--database-url", "sqlite://unused"],
+            2,
+            "leave the flag out",
+        ),
+        bad(
+            &["migrate", "up", "--database-url", &format!("postgres://u:{SECRET}@:5432/x")],
+            2,
+            "malformed database URL",
+        ),
+        bad(
+            &["migrate", "up", "--database-url", &format!("postgres://u:{SECRET}@h:port/x")],
+            2,
+            "malformed database URL",
+        ),
+        bad(
+            &["migrate", "up", "--database-url", &format!("redis://u:{SECRET}@localhost")],
+            2,
+            "unsupported database URL scheme `redis`",
+        ),
+        bad(&["migrate", "up", "--database-url", "sqlite://seedbed.db"], 2, "one SQLite file per domain"),
+        bad(
+            &["migrate", "status", "--database-url", &format!("postgres://u:{SECRET}@127.0.0.1:1/db")],
+            3,
+            "cannot reach PostgreSQL at 127.0.0.1:1",
+        ),
+        bad(
+            &["migrate", "status", "--database-url", &format!("mysql://root:{SECRET}@127.0.0.1:1")],
+            3,
+            "cannot reach MariaDB/MySQL at 127.0.0.1:1",
+        ),
+        bad(
+            &["migrate", "status", "--database-url", &format!("mysql://root:{SECRET}@{my_host}")],
+            3,
+            "refused the login of user `root`",
+        ),
+        bad(
+            &[
+                "migrate",
+                "status",
+                "--database-url",
+                &format!("postgres://no_such_role_x:{SECRET}@{pg_host}/postgres"),
+            ],
+            3,
+            "refused the login of user `no_such_role_x`",
+        ),
+        bad(
+            &[
+                "migrate",
+                "status",
+                "--database-url",
+                &format!("postgres://postgres@{pg_host}/seedbed_no_such_db"),
+            ],
+            3,
+            "database `seedbed_no_such_db` does not exist",
+        ),
+        bad(
+            &["migrate", "status", "--database-url", &format!("mysql://root@{my_host}/seedbed_no_such_db")],
+            3,
+            "database `seedbed_no_such_db` does not exist",
+        ),
+    ];
+    for case in &cases {
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        assert_fails(&seedbed(&args), case.code, case.needle);
+    }
+}
+
+#[test]
+fn help_is_there_for_every_command() {
+    for args in [
+        vec!["--help"],
+        vec!["migrate", "--help"],
+        vec!["migrate", "up", "--help"],
+        vec!["migrate", "down", "--help"],
+    ] {
+        let out = seedbed(&args);
+        assert_success(&out);
+        assert!(stdout(&out).contains("Usage: seedbed"), "{}", show(&out));
+    }
+}
+
+backend_tests!(migrate_reports_what_it_did);
+async fn migrate_reports_what_it_did(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let out = t.seedbed(&["migrate", "up"]);
+    assert_success(&out);
+    for domain in domains() {
+        let versions = (domain.migrator)().versions();
+        for v in &versions {
+            assert!(stdout(&out).contains(v), "up does not mention {v}\n{}", show(&out));
+        }
+        let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
+        assert_success(&out);
+        let applied = stdout(&out)
+            .lines()
+            .filter(|l| l.trim_start().starts_with("applied") && l.contains(" UTC "))
+            .count();
+        assert_eq!(applied, versions.len(), "{}", show(&out));
+
+        let out = t.seedbed(&["migrate", "down", "--domain", domain.name]);
+        assert_success(&out);
+        let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
+        let text = stdout(&out);
+        let last = versions.last().unwrap();
+        assert!(text.lines().any(|l| l.contains("pending") && l.contains(last.as_str())), "{}", show(&out));
+
+        let out = t.seedbed(&["migrate", "down", "-n", "99", "--domain", domain.name]);
+        assert_fails(&out, 4, &format!("only {} applied", versions.len() - 1));
+        let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
+        let still = stdout(&out).lines().filter(|l| l.trim_start().starts_with("applied")).count();
+        assert_eq!(still, versions.len() - 1, "a refused down changed the history\n{}", show(&out));
+    }
+}
+
+backend_tests!(an_unknown_history_is_refused);
+async fn an_unknown_history_is_refused(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    for domain in domains() {
+        let db = t.migrated(domain).await;
+        db.execute_unprepared(&format!(
+            "INSERT INTO {HISTORY_TABLE} (version, applied_at) VALUES ('m29990101_000000_from_the_future', '2030-01-01 00:00:00')"
+        ))
+        .await
+        .unwrap();
+        for command in ["up", "down", "reset", "refresh"] {
+            let out = t.seedbed(&["migrate", command, "--domain", domain.name]);
+            assert_fails(&out, 4, "m29990101_000000_from_the_future");
+        }
+        let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
+        assert_success(&out);
+        assert!(stdout(&out).contains("UNKNOWN"), "{}", show(&out));
+        // fresh is the way out, and says so in the error above.
+        assert_success(&t.seedbed(&["migrate", "fresh", "--domain", domain.name]));
+    }
+}
+
+#[test]
+fn the_url_comes_from_the_flag_then_the_environment_then_dotenv() {
+    let dir = std::env::temp_dir().join(format!("seedbed-dotenv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".env"), "DATABASE_URL=sqlite://from_dotenv\n").unwrap();
+    let status = |extra: &[&str], env: Option<&str>| {
+        let mut cmd = seedbed_command();
+        cmd.args(["migrate", "status"]).args(extra).current_dir(&dir);
+        if let Some(url) = env {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = run(cmd);
+        assert_success(&out);
+        stdout(&out)
+    };
+    assert!(status(&[], None).contains("from_dotenv/raffle.sqlite3"));
+    assert!(status(&[], Some("sqlite://from_env")).contains("from_env/raffle.sqlite3"));
+    assert!(
+        status(&["--database-url", "sqlite://from_flag"], Some("sqlite://from_env"))
+            .contains("from_flag/raffle.sqlite3")
+    );
+    std::fs::remove_file(dir.join(".env")).unwrap();
+    assert!(status(&[], None).contains(".seedbed/raffle.sqlite3"), "the embedded default");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,302 @@
+//! The seeder, on every backend and every domain: deterministic, the same on every backend,
+//! every table filled and every enumerated value present in tiny data, every check passing
+//! for tiny and dev, and never a partial or doubled seeding.
+
+use std::collections::BTreeSet;
+
+use sea_orm::entity::prelude::async_trait;
+use sea_orm::sea_query::TableCreateStatement;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use seedbed::Domain;
+use seedbed_core::Backend;
+use seedbed_core::introspect::Snapshot;
+use seedbed_seeds::table::TableOps;
+use seedbed_seeds::{Account, Check, Ctx, Profile, Quiet, SeedOptions, Seeder, default_now};
+
+use crate::util::{TestDb, backend_tests, domains, show};
+
+pub fn options(profile: Profile, seed: u64) -> SeedOptions {
+    SeedOptions::new(seed, profile, 1.0, default_now()).unwrap()
+}
+
+/// A migrated and seeded connection to `domain`.
+pub async fn seeded(t: &TestDb, domain: &Domain, opts: SeedOptions) -> DatabaseConnection {
+    let db = t.migrated(domain).await;
+    let hash = seedbed_seeds::accounts::dev_password_hash();
+    seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash)
+        .await
+        .unwrap_or_else(|e| panic!("seeding {}: {e}", domain.name));
+    db
+}
+
+/// Every check with violations, as `name: count (keys)`.
+pub async fn failing_checks(db: &impl ConnectionTrait, domain: &Domain) -> Vec<String> {
+    let checks = seedbed_seeds::checks(domain.seeder, db.get_database_backend());
+    seedbed_seeds::checks::run(db, &checks)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.violations > 0)
+        .map(|f| format!("{}: {} ({})", f.name, f.violations, f.sample.join(", ")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_gives_the_same_data_and_another_seed_other_data() {
+    let (a, b, c) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    for domain in domains() {
+        let digest = |db| async move { seedbed_seeds::digest(&db, domain.seeder).await.unwrap() };
+        let first = digest(seeded(&a, domain, options(Profile::Tiny, 42)).await).await;
+        let again = digest(seeded(&b, domain, options(Profile::Tiny, 42)).await).await;
+        let other = digest(seeded(&c, domain, options(Profile::Tiny, 43)).await).await;
+        assert_eq!(first, again, "{}: the same seed gave different data", domain.name);
+        assert_ne!(first, other, "{}: another seed gave the same data", domain.name);
+    }
+}
+
+backend_tests!(every_backend_holds_the_same_data);
+async fn every_backend_holds_the_same_data(backend: Backend) {
+    let reference = TestDb::new(Backend::Sqlite).await;
+    let t = TestDb::new(backend).await;
+    for domain in domains() {
+        let expected = seedbed_seeds::digest(
+            &seeded(&reference, domain, options(Profile::Tiny, 7)).await,
+            domain.seeder,
+        )
+        .await
+        .unwrap();
+        let got = seedbed_seeds::digest(&seeded(&t, domain, options(Profile::Tiny, 7)).await, domain.seeder)
+            .await
+            .unwrap();
+        assert_eq!(got, expected, "{}: {backend:?} holds other data than SQLite", domain.name);
+    }
+}
+
+backend_tests!(every_check_passes_on_tiny_and_dev);
+async fn every_check_passes_on_tiny_and_dev(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let hash = seedbed_seeds::accounts::dev_password_hash();
+    for domain in domains() {
+        let db = seeded(&t, domain, options(Profile::Tiny, 42)).await;
+        let failing = failing_checks(&db, domain).await;
+        assert!(failing.is_empty(), "{} tiny on {backend:?}:\n  {}", domain.name, failing.join("\n  "));
+        seedbed_seeds::seed(&db, domain.seeder, options(Profile::Dev, 42), true, &Quiet, &hash)
+            .await
+            .unwrap();
+        let failing = failing_checks(&db, domain).await;
+        assert!(failing.is_empty(), "{} dev on {backend:?}:\n  {}", domain.name, failing.join("\n  "));
+    }
+}
+
+/// `column IN ('a', 'b')` (optionally after `column IS NULL OR`), as SQLite keeps the CHECK.
+fn enumerated(expr: &str) -> Option<(String, Vec<String>)> {
+    let expr = expr.split(" OR ").last()?.trim();
+    let (column, list) = expr.split_once(" IN (")?;
+    let values =
+        list.trim_end_matches(')').split(',').map(|v| v.trim().trim_matches('\'').to_owned()).collect();
+    Some((column.trim().trim_matches('"').to_owned(), values))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiny_fills_every_table_and_uses_every_enumerated_value() {
+    let t = TestDb::new(Backend::Sqlite).await;
+    for domain in domains() {
+        let db = seeded(&t, domain, options(Profile::Tiny, 42)).await;
+        for (table, rows) in seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap() {
+            assert!(rows > 0, "{}: tiny leaves {table} empty", domain.name);
+        }
+        let schema = Snapshot::read(&db).await.unwrap();
+        let mut missing = Vec::new();
+        let mut columns = 0;
+        for (table, def) in schema.base_tables() {
+            for check in &def.checks {
+                let Some((column, values)) = enumerated(&check.expr) else { continue };
+                columns += 1;
+                let rows = db
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        format!(
+                            "SELECT DISTINCT \"{column}\" FROM \"{table}\" WHERE \"{column}\" IS NOT NULL"
+                        ),
+                    ))
+                    .await
+                    .unwrap();
+                let present: BTreeSet<String> =
+                    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+                for v in values.iter().filter(|v| !present.contains(*v)) {
+                    missing.push(format!("{table}.{column} = {v}"));
+                }
+            }
+        }
+        assert!(columns > 0, "{}: found no enumerated column to check", domain.name);
+        assert!(missing.is_empty(), "{}: tiny never uses:\n  {}", domain.name, missing.join("\n  "));
+    }
+}
+
+backend_tests!(seeding_a_domain_with_data_is_refused);
+async fn seeding_a_domain_with_data_is_refused(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let out = t.seedbed(&["bootstrap", "--profile", "tiny"]);
+    crate::util::assert_success(&out);
+    for domain in domains() {
+        let db = t.connect(domain.name).await;
+        let before = seedbed_seeds::digest(&db, domain.seeder).await.unwrap();
+        let out = t.seedbed(&["seed", "--profile", "tiny", "--seed", "9", "--domain", domain.name]);
+        assert_eq!(out.status.code(), Some(5), "{}", show(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--truncate"), "{}", show(&out));
+        assert_eq!(
+            seedbed_seeds::digest(&db, domain.seeder).await.unwrap(),
+            before,
+            "a refused seed changed the data"
+        );
+        // --truncate replaces exactly that domain's data.
+        crate::util::assert_success(&t.seedbed(&[
+            "seed",
+            "--profile",
+            "tiny",
+            "--seed",
+            "9",
+            "--truncate",
+            "--domain",
+            domain.name,
+        ]));
+        assert_ne!(seedbed_seeds::digest(&db, domain.seeder).await.unwrap(), before);
+    }
+}
+
+/// A seeder that writes everything its inner seeder does, then fails before the commit.
+struct FailsAtTheEnd(&'static dyn Seeder);
+
+#[async_trait::async_trait]
+impl Seeder for FailsAtTheEnd {
+    fn domain(&self) -> &'static str {
+        self.0.domain()
+    }
+    fn tables(&self) -> Vec<Box<dyn TableOps>> {
+        self.0.tables()
+    }
+    fn schema(&self, backend: DbBackend) -> Vec<TableCreateStatement> {
+        self.0.schema(backend)
+    }
+    fn views(&self) -> &'static [&'static str] {
+        self.0.views()
+    }
+    fn accounts(&self) -> Vec<Account> {
+        self.0.accounts()
+    }
+    fn rules(&self, backend: DbBackend) -> Vec<Check> {
+        self.0.rules(backend)
+    }
+    async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        self.0.generate(ctx).await?;
+        Err(DbErr::Custom("injected failure after the last row".into()))
+    }
+}
+
+backend_tests!(a_failed_seeding_leaves_the_domain_empty);
+async fn a_failed_seeding_leaves_the_domain_empty(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    for domain in domains() {
+        let db = t.migrated(domain).await;
+        let failing = FailsAtTheEnd(domain.seeder);
+        let err = seedbed_seeds::seed(&db, &failing, options(Profile::Tiny, 42), false, &Quiet, "hash")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("injected failure") && err.to_string().contains("rolled back"),
+            "{err}"
+        );
+        for (table, rows) in seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap() {
+            assert_eq!(rows, 0, "{}: {table} kept {rows} rows of a failed seeding", domain.name);
+        }
+    }
+}
+
+#[test]
+fn bad_seeding_options_get_one_line() {
+    use crate::util::{run, seedbed_command};
+    for (args, needle) in [
+        (vec!["seed", "--profile", "huge"], "unknown profile `huge`"),
+        (vec!["seed", "--scale", "0"], "scale 0 is out of range"),
+        (vec!["seed", "--scale", "1e9"], "out of range"),
+        (vec!["seed", "--scale", "lots"], "`lots` is not a number"),
+        (vec!["seed", "--seed=-1"], "invalid value '-1' for '--seed <SEED>'"),
+        (vec!["bootstrap", "--now", "yesterday"], "cannot read `yesterday` as a time"),
+    ] {
+        let mut cmd = seedbed_command();
+        cmd.args(&args).arg("--database-url").arg("sqlite://unused-dir").current_dir(std::env::temp_dir());
+        let out = run(cmd);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(needle) && stderr.trim_end().lines().count() == 1,
+            "{args:?}\n{}",
+            show(&out)
+        );
+    }
+}
+
+backend_tests!(seeding_an_unmigrated_domain_is_refused);
+async fn seeding_an_unmigrated_domain_is_refused(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    crate::util::assert_success(&t.seedbed(&["migrate", "up", "-n", "1"]));
+    let out = t.seedbed(&["seed", "--profile", "tiny"]);
+    assert_eq!(out.status.code(), Some(5), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not fully migrated"), "{}", show(&out));
+}
+
+#[test]
+fn the_catalogue_documents_every_rule() {
+    let doc =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/seeding.md"))
+            .unwrap();
+    for domain in domains() {
+        for check in domain.seeder.rules(DbBackend::Sqlite) {
+            assert!(
+                doc.contains(&format!("`{}`", check.name)),
+                "docs/seeding.md does not describe {}",
+                check.name
+            );
+        }
+    }
+}
+
+backend_tests!(an_interrupted_seeding_leaves_the_domain_empty);
+/// Ctrl-C half-way through: the domain's transaction never commits.
+async fn an_interrupted_seeding_leaves_the_domain_empty(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    crate::util::assert_success(&t.seedbed(&["migrate", "up"]));
+    let mut cmd = crate::util::seedbed_command();
+    cmd.args(["seed", "--profile", "dev"]).env("DATABASE_URL", t.url()).env("SEEDBED_PREFIX", t.prefix());
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let pid = child.id().to_string();
+    let status = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(status.success(), "could not interrupt the seeding");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the seeding finished before the interrupt: make the test interrupt sooner"
+    );
+    // Domains are seeded one after the other, each in its own transaction: those done before
+    // the interrupt are complete, the one under way is empty, none is half-filled.
+    let mut interrupted = 0;
+    for domain in domains() {
+        let db = t.connect(domain.name).await;
+        let counts = seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap();
+        let empty = counts.iter().filter(|(_, n)| *n == 0).count();
+        assert!(
+            empty == 0 || empty == counts.len(),
+            "{}: half-seeded after an interrupt: {counts:?}",
+            domain.name
+        );
+        if empty == counts.len() {
+            interrupted += 1;
+        }
+    }
+    assert!(interrupted > 0, "every domain was complete: the interrupt came too late");
+}

@@ -136,6 +136,8 @@ fn help_is_there_for_every_command() {
         vec!["migrate", "--help"],
         vec!["migrate", "up", "--help"],
         vec!["migrate", "down", "--help"],
+        vec!["migrate", "verify", "--help"],
+        vec!["migrate", "repair", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);
@@ -182,7 +184,8 @@ async fn an_unknown_history_is_refused(backend: Backend) {
     for domain in domains() {
         let db = t.migrated(domain).await;
         db.execute_unprepared(&format!(
-            "INSERT INTO {HISTORY_TABLE} (version, applied_at) VALUES ('m29990101_000000_from_the_future', '2030-01-01 00:00:00')"
+            "INSERT INTO {HISTORY_TABLE} (version, name, applied_at, execution_ms, checksum, outcome) \
+             VALUES ('m29990101_000000_from_the_future', 'from_the_future', '2030-01-01 00:00:00', 5, 'abc', 'applied')"
         ))
         .await
         .unwrap();
@@ -193,6 +196,13 @@ async fn an_unknown_history_is_refused(backend: Backend) {
         let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
         assert_success(&out);
         assert!(stdout(&out).contains("UNKNOWN"), "{}", show(&out));
+        let out = t.seedbed(&["migrate", "verify", "--domain", domain.name]);
+        assert_fails(&out, 4, "1 problem(s)");
+        assert!(
+            stdout(&out).contains("m29990101_000000_from_the_future is applied, but this build"),
+            "{}",
+            show(&out)
+        );
         // fresh is the way out, and says so in the error above.
         assert_success(&t.seedbed(&["migrate", "fresh", "--domain", domain.name]));
     }
@@ -222,4 +232,40 @@ fn the_url_comes_from_the_flag_then_the_environment_then_dotenv() {
     std::fs::remove_file(dir.join(".env")).unwrap();
     assert!(status(&[], None).contains(".seedbed/raffle.sqlite3"), "the embedded default");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+backend_tests!(verify_catches_an_edited_migration_and_repair_accepts_it);
+async fn verify_catches_an_edited_migration_and_repair_accepts_it(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let domain = &domains()[0];
+    let db = t.migrated(domain).await;
+    let first = &(domain.migrator)().versions()[0];
+    let verify = || t.seedbed(&["migrate", "verify", "--domain", domain.name]);
+    assert_success(&verify());
+
+    // What an edit to an applied migration looks like from the history: another checksum.
+    db.execute_unprepared(&format!(
+        "UPDATE {HISTORY_TABLE} SET checksum = '0123456789abcdef' WHERE version = '{first}'"
+    ))
+    .await
+    .unwrap();
+    let out = verify();
+    assert_fails(&out, 4, "1 problem(s)");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("{first} was applied with checksum 0123456789ab"))
+            && text.contains("repair --update-checksums"),
+        "{}",
+        show(&out)
+    );
+    let out = t.seedbed(&["migrate", "status", "--domain", domain.name]);
+    assert!(stdout(&out).contains("CHANGED"), "status does not flag the edit\n{}", show(&out));
+
+    // repair without the flag leaves checksums alone; with it, the history is trusted again.
+    assert_success(&t.seedbed(&["migrate", "repair", "--domain", domain.name]));
+    assert_fails(&verify(), 4, "1 problem(s)");
+    let out = t.seedbed(&["migrate", "repair", "--update-checksums", "--domain", domain.name]);
+    assert_success(&out);
+    assert!(stdout(&out).contains(&format!("checksum updated  {first}")), "{}", show(&out));
+    assert_success(&verify());
 }

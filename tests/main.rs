@@ -16,6 +16,7 @@ mod draw;
 mod entities;
 mod fixtures;
 mod integrity;
+mod locking;
 mod migrations;
 mod raffle;
 mod seeding;

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use seedbed_core::Backend;
 use seedbed_core::introspect::Snapshot;
 use seedbed_migration::sea_orm_migration::prelude::*;
-use seedbed_migration::{HISTORY_TABLE, MigrateError, Migrator, State};
+use seedbed_migration::{Finding, HISTORY_TABLE, MigrateError, Migration, Migrator, State, checksum};
 
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
 
@@ -90,7 +90,7 @@ async fn a_failed_migration_leaves_no_partial_state(backend: Backend) {
         let db = t.migrated(domain).await;
         let before = schema(&db).await;
         let mut migrations = (domain.migrator)().into_migrations();
-        migrations.push(Box::new(HalfDone));
+        migrations.push(Migration::new(HalfDone, "half done"));
         let migrator = Migrator::new(domain.name, migrations);
 
         let err = migrator.up(&db, None).await.expect_err("the broken migration must fail");
@@ -98,22 +98,139 @@ async fn a_failed_migration_leaves_no_partial_state(backend: Backend) {
         assert!(matches!(err, MigrateError::Failed { .. }), "{message}");
         assert!(message.contains("m29991231_235959_half_done"), "{message}");
         let status = migrator.status(&db).await.unwrap();
-        assert_eq!(
-            status.last().unwrap().state,
-            State::Pending,
-            "the failed migration was recorded: {status:?}"
-        );
-
         let after = schema(&db).await;
         if backend == Backend::MySql {
-            // MariaDB commits DDL at once: the error must say so and name what stayed.
+            // MariaDB commits DDL at once: the error must say so and name what stayed, the
+            // history must record the failure, and nothing may go on until it is repaired.
             assert!(message.contains("commits DDL at once") && message.contains("half_done"), "{message}");
+            assert!(message.contains("seedbed migrate repair"), "{message}");
             assert!(after.tables.contains_key("half_done"), "{:?}", after.tables.keys());
+            assert!(
+                matches!(&status.last().unwrap().state, State::Failed { error, .. } if error.contains("no_such_table")),
+                "the failure was not recorded: {status:?}"
+            );
+            let refused = migrator.up(&db, None).await.expect_err("up must refuse after a failure");
+            assert!(matches!(refused, MigrateError::FailedEarlier { .. }), "{refused}");
+            assert!(migrator.down(&db, 1).await.is_err(), "down must refuse after a failure");
+            let findings = migrator.verify(&db).await.unwrap();
+            assert!(
+                matches!(findings.as_slice(), [Finding::Failed { version, .. }] if version == "m29991231_235959_half_done"),
+                "{findings:?}"
+            );
+            db.execute_unprepared("DROP TABLE half_done").await.unwrap();
+            let repaired = migrator.repair(&db, false).await.unwrap();
+            assert_eq!(repaired.cleared, ["m29991231_235959_half_done"]);
+            assert_eq!(migrator.status(&db).await.unwrap().last().unwrap().state, State::Pending);
+            assert_same(&format!("{}: after the repair", domain.name), &before, &schema(&db).await);
         } else {
+            assert_eq!(
+                status.last().unwrap().state,
+                State::Pending,
+                "the failed migration was recorded: {status:?}"
+            );
             assert!(message.contains("rolled back and nothing changed"), "{message}");
             assert_same(&format!("{}: after the failed migration", domain.name), &before, &after);
+            assert!(migrator.verify(&db).await.unwrap().is_empty());
         }
     }
+}
+
+/// Whether two sources get the same checksum.
+fn check_checksum(a: &str, b: &str, same: bool) {
+    assert_eq!(checksum(a) == checksum(b), same, "{a:?} vs {b:?}");
+}
+
+#[test]
+fn checksums_see_edits_but_not_line_endings_or_layout() {
+    check_checksum("exec(m, \"CREATE TABLE t (id INT)\")", "exec(m, \"CREATE TABLE t (id INT)\")", true);
+    check_checksum("a(b);\nc(d);\n", "a(b);\r\nc(d);\r\n", true);
+    check_checksum("fn up() {\n    a(b);\n}", "fn up() { a(b); }", true);
+    check_checksum("exec(m, \"CREATE TABLE t (id INT)\")", "exec(m, \"CREATE TABLE t (id BIGINT)\")", false);
+    check_checksum(
+        "one_of(\"status\", &[\"a\", \"b\"])",
+        "one_of(\"status\", &[\"a\", \"b\", \"c\"])",
+        false,
+    );
+    // A known value: the same in every build and on every platform.
+    assert_eq!(
+        checksum("  SELECT\t 1\n"),
+        "e004ebd5b5532a4b85984a62f8ad48a81aa3460c1ca07701f386135d72cdecf5"
+    );
+}
+
+#[test]
+fn each_migration_is_checksummed_over_its_own_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migration/src");
+    for domain in domains() {
+        for m in (domain.migrator)().migrations() {
+            let file = root.join(domain.name).join(format!("{}.rs", m.version()));
+            let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert_eq!(m.checksum(), checksum(&source), "{}", file.display());
+        }
+    }
+}
+
+/// A migration whose source the test pretends to edit.
+struct Marker;
+
+impl MigrationName for Marker {
+    fn name(&self) -> &str {
+        "m29991231_235958_marker"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Marker {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create().table("marker").col(ColumnDef::new("id").integer().primary_key()).to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("marker").to_owned()).await
+    }
+}
+
+fn with_marker(domain: &seedbed::Domain, source: &str) -> Migrator {
+    let mut migrations = (domain.migrator)().into_migrations();
+    migrations.push(Migration::new(Marker, source));
+    Migrator::new(domain.name, migrations)
+}
+
+backend_tests!(the_history_records_evidence_and_verify_trusts_only_it);
+async fn the_history_records_evidence_and_verify_trusts_only_it(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let domain = &domains()[1];
+    let db = t.connect(domain.name).await;
+    let v1 = with_marker(domain, "create marker (id)");
+    v1.up(&db, None).await.unwrap();
+    let history = v1.history(&db).await.unwrap();
+    assert_eq!(history.len(), v1.versions().len(), "{history:?}");
+    for (row, m) in history.iter().zip(v1.migrations()) {
+        assert_eq!((row.version.as_str(), row.checksum.as_str()), (m.version(), m.checksum()));
+        assert!(row.execution_ms >= 0 && row.error.is_none(), "{row:?}");
+    }
+    assert!(v1.verify(&db).await.unwrap().is_empty());
+
+    // The same version, edited after it was applied.
+    let v2 = with_marker(domain, "create marker (id, name)");
+    let findings = v2.verify(&db).await.unwrap();
+    assert!(
+        matches!(findings.as_slice(), [Finding::ChecksumDiffers { version, .. }] if version == "m29991231_235958_marker"),
+        "{findings:?}"
+    );
+    assert!(v2.status(&db).await.unwrap().last().unwrap().checksum_differs());
+    let repaired = v2.repair(&db, true).await.unwrap();
+    assert_eq!(repaired.updated, ["m29991231_235958_marker"]);
+    assert!(v2.verify(&db).await.unwrap().is_empty());
+    assert!(!v1.verify(&db).await.unwrap().is_empty(), "the old code now differs from the history");
+
+    // The build without the marker does not know it.
+    let without = (domain.migrator)();
+    let findings = without.verify(&db).await.unwrap();
+    assert!(matches!(findings.as_slice(), [Finding::Unknown { .. }]), "{findings:?}");
 }
 
 backend_tests!(fresh_stays_inside_its_domain);

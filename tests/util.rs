@@ -105,11 +105,29 @@ impl TestDb {
         db
     }
 
-    /// A `seedbed` command pointed at this test's namespaces.
-    pub fn seedbed(&self, args: &[&str]) -> Output {
+    /// A `seedbed` command pointed at this test's namespaces, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = seedbed_command();
         cmd.args(args).env("DATABASE_URL", self.url()).env("SEEDBED_PREFIX", self.prefix());
-        run(cmd)
+        cmd
+    }
+
+    /// Runs `seedbed` pointed at this test's namespaces.
+    pub fn seedbed(&self, args: &[&str]) -> Output {
+        run(self.command(args))
+    }
+
+    /// Starts `seedbed` once per entry of `runs` at the same moment, and waits for them all.
+    pub fn seedbed_at_once(&self, runs: &[&[&str]]) -> Vec<Output> {
+        let children: Vec<_> = runs
+            .iter()
+            .map(|args| {
+                let mut cmd = self.command(args);
+                cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+                cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+            })
+            .collect();
+        children.into_iter().map(|c| c.wait_with_output().expect("a finished seedbed")).collect()
     }
 }
 

@@ -12,5 +12,8 @@ pub mod draw;
 pub mod raffle;
 pub mod runner;
 
-pub use runner::{HISTORY_TABLE, MigrateError, MigrationStatus, Migrator, State, Step};
+pub use runner::{
+    Finding, HISTORY_TABLE, HistoryRow, MigrateError, Migration, MigrationStatus, Migrator, Repaired, State,
+    Step, checksum,
+};
 pub use sea_orm_migration;

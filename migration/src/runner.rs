@@ -25,10 +25,70 @@ use crate::ddl::quote;
 /// Each domain's history lives in its own namespace under this name.
 pub const HISTORY_TABLE: &str = "seedbed_migrations";
 
+/// One migration, with the checksum of its source recorded in the history when it applies.
+pub struct Migration {
+    inner: Box<dyn MigrationTrait>,
+    checksum: String,
+}
+
+impl Migration {
+    /// `source` is the text of the migration's file (`include_str!`): the checksum is taken
+    /// over it, so that editing an applied migration shows up in `seedbed migrate verify`.
+    pub fn new(migration: impl MigrationTrait + 'static, source: &str) -> Self {
+        Migration { inner: Box::new(migration), checksum: checksum(source) }
+    }
+
+    pub fn version(&self) -> &str {
+        self.inner.name()
+    }
+
+    pub fn checksum(&self) -> &str {
+        &self.checksum
+    }
+}
+
+/// SHA-256 of `source` with every run of whitespace made one space: the same on every
+/// platform (CRLF or LF checkouts) and for every build, unchanged by reformatting, changed
+/// by any edit to the code. Changes to shared helpers are not seen; `drift` is for that.
+pub fn checksum(source: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (i, word) in source.split_whitespace().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(word.as_bytes());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The description part of a version: `m20250301_090000_initial_schema` → `initial_schema`.
+pub fn description(version: &str) -> &str {
+    let b = version.as_bytes();
+    let stamped = b.len() > 17
+        && b[0] == b'm'
+        && b[1..9].iter().all(u8::is_ascii_digit)
+        && b[9] == b'_'
+        && b[10..16].iter().all(u8::is_ascii_digit)
+        && b[16] == b'_';
+    if stamped { &version[17..] } else { version }
+}
+
 /// The ordered migrations of one domain.
 pub struct Migrator {
     domain: &'static str,
-    migrations: Vec<Box<dyn MigrationTrait>>,
+    migrations: Vec<Migration>,
+}
+
+/// One row of a domain's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub version: String,
+    pub applied_at: DateTimeUtc,
+    pub execution_ms: i64,
+    pub checksum: String,
+    /// Set when the migration failed outside a transaction, part of it applied.
+    pub error: Option<String>,
 }
 
 /// Where one migration stands in a database.
@@ -36,8 +96,16 @@ pub struct Migrator {
 pub enum State {
     Applied {
         at: DateTimeUtc,
+        millis: i64,
+        /// The checksum recorded when it applied.
+        checksum: String,
     },
     Pending,
+    /// Failed outside a transaction (MariaDB DDL): part of it may have applied.
+    Failed {
+        at: DateTimeUtc,
+        error: String,
+    },
     /// Applied by a build that had a migration this one lacks.
     Unknown {
         at: DateTimeUtc,
@@ -47,7 +115,52 @@ pub enum State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationStatus {
     pub version: String,
+    /// The checksum of this build's migration; `None` for an unknown version.
+    pub checksum: Option<String>,
     pub state: State,
+}
+
+impl MigrationStatus {
+    /// Applied, but from a migration whose source has changed since.
+    pub fn checksum_differs(&self) -> bool {
+        match (&self.state, &self.checksum) {
+            (State::Applied { checksum, .. }, Some(code)) => checksum != code,
+            _ => false,
+        }
+    }
+}
+
+/// A problem `seedbed migrate verify` finds in a history, each with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Finding {
+    #[error(
+        "{domain}: {version} was applied with checksum {}, but its code now has {}: review the change, then run `seedbed migrate repair --update-checksums --domain {domain}` (or revert the edit and write a new migration)",
+        short(stored),
+        short(code)
+    )]
+    ChecksumDiffers { domain: String, version: String, stored: String, code: String },
+    #[error(
+        "{domain}: {version} is applied, but this build of seedbed does not have it: run the build that applied it, or start over with `seedbed migrate fresh --domain {domain}`"
+    )]
+    Unknown { domain: String, version: String },
+    #[error(
+        "{domain}: {version} failed part-way ({error}): finish or undo what it applied by hand, then run `seedbed migrate repair --domain {domain}`, or start over with `seedbed migrate fresh --domain {domain}`"
+    )]
+    Failed { domain: String, version: String, error: String },
+}
+
+/// The first 12 hex digits, enough to tell checksums apart when reading.
+pub fn short(checksum: &str) -> &str {
+    &checksum[..checksum.len().min(12)]
+}
+
+/// What `repair` changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// Versions whose failed record was removed: they count as pending again.
+    pub cleared: Vec<String>,
+    /// Versions whose stored checksum was set to the code's.
+    pub updated: Vec<String>,
 }
 
 /// What a finished migration step did.
@@ -71,12 +184,20 @@ pub enum MigrateError {
     TooManySteps { domain: String, requested: u32, applied: usize },
     #[error("migration {version} of {domain} failed: {detail}; {aftermath}")]
     Failed { domain: String, version: String, detail: String, aftermath: String },
+    #[error(
+        "migration {version} of {domain} failed part-way earlier ({error}): finish or undo what it applied by hand, then run `seedbed migrate repair --domain {domain}`, or start over with `seedbed migrate fresh --domain {domain}`"
+    )]
+    FailedEarlier { domain: String, version: String, error: String },
+    #[error(
+        "{domain}: the migration history has {count} problem(s), listed above; fix them as each line says, then run `seedbed migrate verify` again"
+    )]
+    Unverified { domain: String, count: usize },
     #[error("{domain}: {detail}")]
     Db { domain: String, detail: String },
 }
 
 impl Migrator {
-    pub fn new(domain: &'static str, migrations: Vec<Box<dyn MigrationTrait>>) -> Self {
+    pub fn new(domain: &'static str, migrations: Vec<Migration>) -> Self {
         Migrator { domain, migrations }
     }
 
@@ -86,15 +207,15 @@ impl Migrator {
 
     /// Versions in the order they apply.
     pub fn versions(&self) -> Vec<String> {
-        self.migrations.iter().map(|m| m.name().to_owned()).collect()
+        self.migrations.iter().map(|m| m.version().to_owned()).collect()
     }
 
-    pub fn migrations(&self) -> &[Box<dyn MigrationTrait>] {
+    pub fn migrations(&self) -> &[Migration] {
         &self.migrations
     }
 
     /// The migrations themselves, e.g. to build a migrator with one more for a test.
-    pub fn into_migrations(self) -> Vec<Box<dyn MigrationTrait>> {
+    pub fn into_migrations(self) -> Vec<Migration> {
         self.migrations
     }
 
@@ -104,41 +225,103 @@ impl Migrator {
 
     /// Each known migration with its state, then any applied version this build lacks.
     pub async fn status(&self, db: &DatabaseConnection) -> Result<Vec<MigrationStatus>, MigrateError> {
-        let mut applied = self.applied(db).await?;
+        let mut history: BTreeMap<String, HistoryRow> =
+            self.history(db).await?.into_iter().map(|r| (r.version.clone(), r)).collect();
         let mut out: Vec<MigrationStatus> = self
-            .versions()
-            .into_iter()
-            .map(|version| {
-                let state = match applied.remove(&version) {
-                    Some(at) => State::Applied { at },
+            .migrations
+            .iter()
+            .map(|m| {
+                let state = match history.remove(m.version()) {
+                    Some(row) => row_state(row),
                     None => State::Pending,
                 };
-                MigrationStatus { version, state }
+                MigrationStatus {
+                    version: m.version().to_owned(),
+                    checksum: Some(m.checksum().to_owned()),
+                    state,
+                }
             })
             .collect();
-        out.extend(
-            applied
-                .into_iter()
-                .map(|(version, at)| MigrationStatus { version, state: State::Unknown { at } }),
-        );
+        out.extend(history.into_values().map(|row| MigrationStatus {
+            version: row.version,
+            checksum: None,
+            state: State::Unknown { at: row.applied_at },
+        }));
         Ok(out)
+    }
+
+    /// Every problem in the history: edited migrations, versions this build lacks, failed
+    /// records. Empty when the history can be trusted.
+    pub async fn verify(&self, db: &DatabaseConnection) -> Result<Vec<Finding>, MigrateError> {
+        let domain = self.domain.to_owned();
+        let mut findings = Vec::new();
+        for s in self.status(db).await? {
+            let version = s.version.clone();
+            match (&s.state, &s.checksum) {
+                (State::Applied { checksum, .. }, Some(code)) if checksum != code => {
+                    findings.push(Finding::ChecksumDiffers {
+                        domain: domain.clone(),
+                        version,
+                        stored: checksum.clone(),
+                        code: code.clone(),
+                    })
+                }
+                (State::Failed { error, .. }, _) => {
+                    findings.push(Finding::Failed { domain: domain.clone(), version, error: error.clone() })
+                }
+                (State::Unknown { .. }, _) => {
+                    findings.push(Finding::Unknown { domain: domain.clone(), version })
+                }
+                _ => {}
+            }
+        }
+        Ok(findings)
+    }
+
+    /// Clears failed records (their migrations count as pending again) and, with
+    /// `update_checksums`, sets the stored checksum of every applied migration to its code's.
+    /// It never runs DDL: what a failed migration left is for a person to clean up first.
+    pub async fn repair(
+        &self,
+        db: &DatabaseConnection,
+        update_checksums: bool,
+    ) -> Result<Repaired, MigrateError> {
+        let mut repaired = Repaired::default();
+        let col = |c: &str| Alias::new(c);
+        for s in self.status(db).await? {
+            let this = Expr::col(col("version")).eq(s.version.as_str());
+            let result = match &s.state {
+                State::Failed { .. } => {
+                    repaired.cleared.push(s.version.clone());
+                    db.execute(&Query::delete().from_table(col(HISTORY_TABLE)).and_where(this).to_owned())
+                        .await
+                }
+                State::Applied { .. } if update_checksums && s.checksum_differs() => {
+                    repaired.updated.push(s.version.clone());
+                    let code = s.checksum.clone().expect("a known migration");
+                    let stmt = Query::update()
+                        .table(col(HISTORY_TABLE))
+                        .value(col("checksum"), code)
+                        .and_where(this)
+                        .to_owned();
+                    db.execute(&stmt).await
+                }
+                _ => continue,
+            };
+            result.map_err(|e| self.db_err(e))?;
+        }
+        Ok(repaired)
     }
 
     /// Applies pending migrations in order, `steps` of them at most.
     pub async fn up(&self, db: &DatabaseConnection, steps: Option<u32>) -> Result<Vec<Step>, MigrateError> {
         let applied = self.applied_known(db).await?;
-        let pending: Vec<&dyn MigrationTrait> =
-            self.migrations.iter().map(|m| &**m).filter(|m| !applied.contains_key(m.name())).collect();
+        let pending: Vec<&Migration> =
+            self.migrations.iter().filter(|m| !applied.contains_key(m.version())).collect();
         let take = steps.map_or(pending.len(), |s| (s as usize).min(pending.len()));
         let mut done = Vec::new();
         for m in &pending[..take] {
-            let started = Instant::now();
-            let transactional = self.run(db, *m, Direction::Up).await?;
-            done.push(Step {
-                version: m.name().to_owned(),
-                millis: started.elapsed().as_millis(),
-                transactional,
-            });
+            done.push(self.run(db, m, Direction::Up).await?);
         }
         Ok(done)
     }
@@ -153,23 +336,16 @@ impl Migrator {
                 applied: applied.len(),
             });
         }
-        let to_revert: Vec<&dyn MigrationTrait> = self
+        let to_revert: Vec<&Migration> = self
             .migrations
             .iter()
             .rev()
-            .map(|m| &**m)
-            .filter(|m| applied.contains_key(m.name()))
+            .filter(|m| applied.contains_key(m.version()))
             .take(steps as usize)
             .collect();
         let mut done = Vec::new();
         for m in to_revert {
-            let started = Instant::now();
-            let transactional = self.run(db, m, Direction::Down).await?;
-            done.push(Step {
-                version: m.name().to_owned(),
-                millis: started.elapsed().as_millis(),
-                transactional,
-            });
+            done.push(self.run(db, m, Direction::Down).await?);
         }
         Ok(done)
     }
@@ -195,27 +371,44 @@ impl Migrator {
         self.up(db, None).await
     }
 
-    /// Applied versions with their times; creates the history table when absent.
-    async fn applied(&self, db: &DatabaseConnection) -> Result<BTreeMap<String, DateTimeUtc>, MigrateError> {
+    /// The history, oldest version first; creates the history table when absent.
+    pub async fn history(&self, db: &DatabaseConnection) -> Result<Vec<HistoryRow>, MigrateError> {
         ensure_history(db).await.map_err(|e| self.db_err(e))?;
         let stmt = Query::select()
-            .columns([Alias::new("version"), Alias::new("applied_at")])
+            .columns(["version", "applied_at", "execution_ms", "checksum", "error"].map(Alias::new))
             .from(Alias::new(HISTORY_TABLE))
             .order_by(Alias::new("version"), Order::Asc)
             .to_owned();
         let rows = db.query_all(&stmt).await.map_err(|e| self.db_err(e))?;
         rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, r.try_get_by_index::<DateTimeUtc>(1)?)))
+            .map(|r| {
+                Ok(HistoryRow {
+                    version: r.try_get_by_index(0)?,
+                    applied_at: r.try_get_by_index(1)?,
+                    execution_ms: r.try_get_by_index(2)?,
+                    checksum: r.try_get_by_index(3)?,
+                    error: r.try_get_by_index(4)?,
+                })
+            })
             .collect::<Result<_, DbErr>>()
             .map_err(|e| self.db_err(e))
     }
 
-    /// Applied versions, refusing a history that holds versions this build lacks.
+    /// Applied versions, refusing a history that holds versions this build lacks or a
+    /// migration that failed part-way.
     async fn applied_known(
         &self,
         db: &DatabaseConnection,
-    ) -> Result<BTreeMap<String, DateTimeUtc>, MigrateError> {
-        let applied = self.applied(db).await?;
+    ) -> Result<BTreeMap<String, HistoryRow>, MigrateError> {
+        let applied: BTreeMap<String, HistoryRow> =
+            self.history(db).await?.into_iter().map(|r| (r.version.clone(), r)).collect();
+        if let Some(row) = applied.values().find(|r| r.error.is_some()) {
+            return Err(MigrateError::FailedEarlier {
+                domain: self.domain.to_owned(),
+                version: row.version.clone(),
+                error: row.error.clone().unwrap_or_default(),
+            });
+        }
         let known: BTreeSet<String> = self.versions().into_iter().collect();
         let unknown: Vec<&str> = applied.keys().filter(|v| !known.contains(*v)).map(String::as_str).collect();
         if !unknown.is_empty() {
@@ -227,19 +420,25 @@ impl Migrator {
         Ok(applied)
     }
 
-    /// Runs one migration and records it, in one transaction where the backend allows;
-    /// returns whether it did.
+    /// Runs one migration and records it, in one transaction where the backend allows.
+    /// Outside a transaction a failure is recorded too, since part of it may have applied.
     async fn run(
         &self,
         db: &DatabaseConnection,
-        m: &dyn MigrationTrait,
+        m: &Migration,
         dir: Direction,
-    ) -> Result<bool, MigrateError> {
+    ) -> Result<Step, MigrateError> {
+        let started = Instant::now();
         let backend = db.get_database_backend();
-        let transactional = backend != DbBackend::MySql && m.use_transaction() != Some(false);
+        let transactional = backend != DbBackend::MySql && m.inner.use_transaction() != Some(false);
+        let step = |started: Instant| Step {
+            version: m.version().to_owned(),
+            millis: started.elapsed().as_millis(),
+            transactional,
+        };
         let failed = |detail: String, aftermath: String| MigrateError::Failed {
             domain: self.domain.to_owned(),
-            version: m.name().to_owned(),
+            version: m.version().to_owned(),
             detail,
             aftermath,
         };
@@ -248,14 +447,19 @@ impl Migrator {
             let before = object_names(db).await.map_err(|e| self.db_err(e))?;
             let manager = SchemaManager::new(db);
             let result = match dir {
-                Direction::Up => m.up(&manager).await,
-                Direction::Down => m.down(&manager).await,
+                Direction::Up => m.inner.up(&manager).await,
+                Direction::Down => m.inner.down(&manager).await,
             };
             if let Err(e) = result {
+                let detail = driver_message(&e);
                 let after = object_names(db).await.unwrap_or_default();
-                return Err(failed(driver_message(&e), leftovers(backend, &before, &after)));
+                record(db, m, Outcome::Failed { dir, error: &detail }, started)
+                    .await
+                    .map_err(|e| self.db_err(e))?;
+                return Err(failed(detail, leftovers(backend, self.domain, &before, &after)));
             }
-            return record(db, m.name(), dir).await.map(|()| false).map_err(|e| self.db_err(e));
+            record(db, m, Outcome::Done(dir), started).await.map_err(|e| self.db_err(e))?;
+            return Ok(step(started));
         }
 
         // SQLite cannot toggle foreign keys inside a transaction, and rebuilding a table
@@ -267,8 +471,8 @@ impl Migrator {
             let txn = db.begin().await?;
             let manager = SchemaManager::new(&txn);
             match dir {
-                Direction::Up => m.up(&manager).await?,
-                Direction::Down => m.down(&manager).await?,
+                Direction::Up => m.inner.up(&manager).await?,
+                Direction::Down => m.inner.down(&manager).await?,
             }
             if backend == DbBackend::Sqlite {
                 let violations =
@@ -280,7 +484,7 @@ impl Migrator {
                     )));
                 }
             }
-            record(&txn, m.name(), dir).await?;
+            record(&txn, m, Outcome::Done(dir), started).await?;
             txn.commit().await
         }
         .await;
@@ -288,9 +492,22 @@ impl Migrator {
             exec_conn(db, "PRAGMA foreign_keys = ON").await.map_err(|e| self.db_err(e))?;
         }
         result
-            .map(|()| true)
+            .map(|()| step(started))
             .map_err(|e| failed(driver_message(&e), "it was rolled back and nothing changed".into()))
     }
+}
+
+fn row_state(row: HistoryRow) -> State {
+    match row.error {
+        Some(error) => State::Failed { at: row.applied_at, error },
+        None => State::Applied { at: row.applied_at, millis: row.execution_ms, checksum: row.checksum },
+    }
+}
+
+/// How a run of a migration ends, as the history records it.
+enum Outcome<'a> {
+    Done(Direction),
+    Failed { dir: Direction, error: &'a str },
 }
 
 #[derive(Clone, Copy)]
@@ -304,32 +521,66 @@ async fn exec_conn(db: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
 }
 
 async fn ensure_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let col = |c: &str| ColumnDef::new(Alias::new(c));
     let stmt = Table::create()
         .table(Alias::new(HISTORY_TABLE))
         .if_not_exists()
-        .col(ColumnDef::new(Alias::new("version")).string_len(255).not_null().primary_key())
-        .col(ColumnDef::new(Alias::new("applied_at")).timestamp_with_time_zone().not_null())
+        .col(col("version").string_len(255).not_null().primary_key())
+        .col(col("name").string_len(255).not_null())
+        .col(col("applied_at").timestamp_with_time_zone().not_null())
+        .col(col("execution_ms").big_integer().not_null())
+        .col(col("checksum").string_len(64).not_null())
+        .col(col("outcome").string_len(16).not_null())
+        .col(col("error").text().null())
         .to_owned();
     db.execute(&stmt).await.map(|_| ())
 }
 
-async fn record(db: &impl ConnectionTrait, version: &str, dir: Direction) -> Result<(), DbErr> {
-    match dir {
-        Direction::Up => {
-            // Whole seconds: MariaDB's TIMESTAMP keeps no fraction, and status should read
-            // the same on every backend.
-            let now = DateTimeUtc::from_timestamp(chrono_now_secs(), 0).expect("a valid time");
-            let stmt = Query::insert()
-                .into_table(Alias::new(HISTORY_TABLE))
-                .columns([Alias::new("version"), Alias::new("applied_at")])
-                .values_panic([version.into(), now.into()])
-                .to_owned();
+async fn record(
+    db: &impl ConnectionTrait,
+    m: &Migration,
+    outcome: Outcome<'_>,
+    started: Instant,
+) -> Result<(), DbErr> {
+    let col = |c: &str| Alias::new(c);
+    let this = || Expr::col(col("version")).eq(m.version());
+    // Whole seconds: MariaDB's TIMESTAMP keeps no fraction, and status should read the
+    // same on every backend.
+    let now = DateTimeUtc::from_timestamp(chrono_now_secs(), 0).expect("a valid time");
+    let millis = started.elapsed().as_millis() as i64;
+    let insert = |outcome: &str, error: Option<&str>| {
+        Query::insert()
+            .into_table(col(HISTORY_TABLE))
+            .columns(
+                ["version", "name", "applied_at", "execution_ms", "checksum", "outcome", "error"].map(col),
+            )
+            .values_panic([
+                m.version().into(),
+                description(m.version()).into(),
+                now.into(),
+                millis.into(),
+                m.checksum().into(),
+                outcome.into(),
+                error.map(str::to_owned).into(),
+            ])
+            .to_owned()
+    };
+    match outcome {
+        Outcome::Done(Direction::Up) => db.execute(&insert("applied", None)).await.map(|_| ()),
+        Outcome::Done(Direction::Down) => {
+            let stmt = Query::delete().from_table(col(HISTORY_TABLE)).and_where(this()).to_owned();
             db.execute(&stmt).await.map(|_| ())
         }
-        Direction::Down => {
-            let stmt = Query::delete()
-                .from_table(Alias::new(HISTORY_TABLE))
-                .and_where(Expr::col(Alias::new("version")).eq(version))
+        Outcome::Failed { dir: Direction::Up, error } => {
+            db.execute(&insert("failed", Some(error))).await.map(|_| ())
+        }
+        Outcome::Failed { dir: Direction::Down, error } => {
+            let stmt = Query::update()
+                .table(col(HISTORY_TABLE))
+                .value(col("outcome"), "failed")
+                .value(col("error"), format!("while reverting: {error}"))
+                .value(col("applied_at"), now)
+                .and_where(this())
                 .to_owned();
             db.execute(&stmt).await.map(|_| ())
         }
@@ -348,9 +599,17 @@ async fn object_names(db: &DatabaseConnection) -> Result<BTreeSet<String>, DbErr
     Ok(Snapshot::read(db).await?.tables.into_keys().collect())
 }
 
-fn leftovers(backend: DbBackend, before: &BTreeSet<String>, after: &BTreeSet<String>) -> String {
+fn leftovers(
+    backend: DbBackend,
+    domain: &str,
+    before: &BTreeSet<String>,
+    after: &BTreeSet<String>,
+) -> String {
+    let repair = format!(
+        "the history records it as failed, so later commands refuse until you run `seedbed migrate repair --domain {domain}` (or `seedbed migrate fresh --domain {domain}`)"
+    );
     if backend != DbBackend::MySql {
-        return "it ran outside a transaction, so check the namespace by hand before running it again".into();
+        return format!("it ran outside a transaction, so check the namespace by hand; {repair}");
     }
     let created: Vec<&str> = after.difference(before).map(String::as_str).collect();
     let dropped: Vec<&str> = before.difference(after).map(String::as_str).collect();
@@ -365,7 +624,7 @@ fn leftovers(backend: DbBackend, before: &BTreeSet<String>, after: &BTreeSet<Str
         parts.push("no table was created or dropped, but any index or constraint it added stays".into());
     }
     format!(
-        "MariaDB/MySQL commits DDL at once, so the statements before the failure stay applied and the history does not list it: {}; then run it again, or start over with `seedbed migrate fresh`",
+        "MariaDB/MySQL commits DDL at once, so the statements before the failure stay applied: {}; {repair}",
         parts.join("; ")
     )
 }

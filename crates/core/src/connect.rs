@@ -45,10 +45,16 @@ impl Target {
             }
             Location::Server { backend: Backend::Postgres, url } => {
                 let mut admin = self.admin_pg().await?;
-                admin
-                    .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{ns}\"")))
-                    .await
-                    .map_err(|e| self.classify(e))?;
+                let created =
+                    admin.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{ns}\""))).await;
+                match created {
+                    // IF NOT EXISTS is not atomic: a process creating the same schema at the
+                    // same moment makes this one fail on the catalog's unique index.
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
+                    other => {
+                        other.map_err(|e| self.classify(e))?;
+                    }
+                }
                 let _ = admin.close().await;
                 let mut opts = self.pool_options(url.as_str());
                 opts.set_schema_search_path(ns);
@@ -206,7 +212,7 @@ impl Target {
 
     /// One direct connection to the server, without a pool: a pool retries a refused
     /// connection until its timeout, which would hide the reason from the user.
-    async fn admin_pg(&self) -> Result<sqlx::PgConnection, ConnectError> {
+    pub(crate) async fn admin_pg(&self) -> Result<sqlx::PgConnection, ConnectError> {
         let url = self.server_url().expect("a server target");
         let opts = sqlx::postgres::PgConnectOptions::from_str(url.as_str())
             .map_err(|e| self.classify(e))?
@@ -215,7 +221,7 @@ impl Target {
         tokio_timeout(opts.connect()).await.map_err(|e| self.classify(e))
     }
 
-    async fn admin_mysql(&self) -> Result<sqlx::MySqlConnection, ConnectError> {
+    pub(crate) async fn admin_mysql(&self) -> Result<sqlx::MySqlConnection, ConnectError> {
         let url = self.server_url().expect("a server target");
         let opts = sqlx::mysql::MySqlConnectOptions::from_str(url.as_str())
             .map_err(|e| self.classify(e))?

@@ -7,8 +7,10 @@
 mod connect;
 mod error;
 pub mod introspect;
+mod lock;
 pub mod table_sql;
 mod target;
 
 pub use error::{ConnectError, TargetError, driver_message};
+pub use lock::{DomainLock, LockError};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target};

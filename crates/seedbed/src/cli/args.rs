@@ -32,6 +32,23 @@ impl DbArgs {
     }
 }
 
+/// For commands that change a domain: they take its lock first, so that runs started side
+/// by side (several deploys, a test suite's processes) queue instead of interleaving.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How long to wait for another seedbed that is migrating or seeding the same domain.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_timeout: u64,
+}
+
+impl LockArgs {
+    /// Takes `domain`'s lock, saying so when it has to wait.
+    pub async fn lock(&self, target: &Target, domain: &str) -> anyhow::Result<seedbed_core::DomainLock> {
+        let timeout = std::time::Duration::from_secs(self.lock_timeout);
+        Ok(target.lock(domain, timeout, |line| say!("{line}")).await?)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DomainArgs {
     /// Act on this domain only; repeat for several. Default: every domain.

@@ -12,7 +12,7 @@ use seedbed_migration::State;
 use seedbed_seeds::accounts::dev_password_hash;
 use seedbed_seeds::{DEFAULT_SEED, DEV_PASSWORD, Finding, Profile, SeedOptions, default_now, parse_now};
 
-use super::{DbArgs, DomainArgs, progress};
+use super::{DbArgs, DomainArgs, LockArgs, progress};
 use crate::Domain;
 
 #[derive(Debug, Args)]
@@ -55,6 +55,8 @@ pub struct SeedArgs {
     db: DbArgs,
     #[command(flatten)]
     domains: DomainArgs,
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +86,8 @@ pub struct BootstrapArgs {
     db: DbArgs,
     #[command(flatten)]
     domains: DomainArgs,
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 /// A domain's data breaks a rule or stands in the way: exit code 5.
@@ -154,7 +158,11 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     }
     let hash = dev_password_hash();
     for (domain, db) in &open {
+        let lock = args.lock.lock(&target, domain.name).await?;
+        // Checked again under the lock: a migration may have run while this one waited.
+        require_migrated(domain, db).await?;
         let took = seed_one(domain, db, opts, args.truncate, &hash).await?;
+        lock.release().await;
         print_counts(domain, db, took).await?;
     }
     Ok(())
@@ -225,8 +233,10 @@ pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
     let open = open(&target, &args.domains.selected()?).await?;
     let hash = dev_password_hash();
     for (domain, db) in &open {
+        let lock = args.lock.lock(&target, domain.name).await?;
         (domain.migrator)().fresh(db).await?;
         let took = seed_one(domain, db, opts, false, &hash).await?;
+        lock.release().await;
         print_counts(domain, db, took).await?;
     }
     run_checks(&open, false).await?;

@@ -4,9 +4,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 use seedbed_core::{Backend, Target};
+use seedbed_migration::runner::short;
 use seedbed_migration::{MigrationStatus, Migrator, State, Step};
 
-use super::{DbArgs, DomainArgs, UsageError};
+use super::{DbArgs, DomainArgs, LockArgs, UsageError};
 use crate::Domain;
 
 #[derive(Debug, Args)]
@@ -21,6 +22,8 @@ struct Common {
     db: DbArgs,
     #[command(flatten)]
     domains: DomainArgs,
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,8 +52,24 @@ enum MigrateCommand {
         #[command(flatten)]
         common: Common,
     },
-    /// List each domain's migrations, applied (with when) or pending.
+    /// List each domain's migrations: applied (when, how long, whether the code changed
+    /// since), failed, pending, or applied by a build this one does not know.
     Status {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check that the history can be trusted: exit 4 when an applied migration was edited
+    /// since, a version is applied that this build lacks, or a migration failed part-way.
+    Verify {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// After review: clear failed records and, with --update-checksums, accept edited
+    /// migrations. Never runs DDL.
+    Repair {
+        /// Set the stored checksum of every applied migration to its code's.
+        #[arg(long)]
+        update_checksums: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -76,6 +95,8 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         MigrateCommand::Up { common, .. }
         | MigrateCommand::Down { common, .. }
         | MigrateCommand::Status { common }
+        | MigrateCommand::Verify { common }
+        | MigrateCommand::Repair { common, .. }
         | MigrateCommand::Fresh { common }
         | MigrateCommand::Reset { common }
         | MigrateCommand::Refresh { common } => common,
@@ -108,7 +129,11 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         }
     }
 
+    // verify reports every domain before it fails.
+    let mut unverified = Vec::new();
+    let changes = !matches!(args.command, MigrateCommand::Status { .. } | MigrateCommand::Verify { .. });
     for (domain, migrator, db) in &open {
+        let lock = if changes { Some(common.lock.lock(&target, domain.name).await?) } else { None };
         let steps = match &args.command {
             MigrateCommand::Up { steps, .. } => migrator.up(db, *steps).await?,
             MigrateCommand::Down { steps, .. } => migrator.down(db, *steps).await?,
@@ -119,10 +144,49 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
                 print_status(domain, &target, &migrator.status(db).await?);
                 continue;
             }
+            MigrateCommand::Verify { .. } => {
+                let findings = migrator.verify(db).await?;
+                for finding in &findings {
+                    say!("{finding}");
+                }
+                if !findings.is_empty() {
+                    unverified.push(seedbed_migration::MigrateError::Unverified {
+                        domain: domain.name.to_owned(),
+                        count: findings.len(),
+                    });
+                } else {
+                    say!(
+                        "{}: the history matches this build ({})",
+                        domain.name,
+                        target.describe(domain.name)
+                    );
+                }
+                continue;
+            }
+            MigrateCommand::Repair { update_checksums, .. } => {
+                let repaired = migrator.repair(db, *update_checksums).await?;
+                say!("{}: {}", domain.name, target.describe(domain.name));
+                for v in &repaired.cleared {
+                    say!("  failed record cleared  {v}  (pending again)");
+                }
+                for v in &repaired.updated {
+                    say!("  checksum updated  {v}");
+                }
+                if repaired.cleared.is_empty() && repaired.updated.is_empty() {
+                    say!("  nothing to repair");
+                }
+                continue;
+            }
         };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
         print_steps(domain, &target, &args.command, &steps);
     }
-    Ok(())
+    match unverified.into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 async fn precheck_down(migrator: &Migrator, db: &DatabaseConnection, steps: u32) -> anyhow::Result<()> {
@@ -168,16 +232,37 @@ fn print_steps(domain: &Domain, target: &Target, command: &MigrateCommand, steps
 }
 
 fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus]) {
+    let when = |at: &sea_orm::prelude::DateTimeUtc| at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     say!("{}: {}", domain.name, target.describe(domain.name));
     for s in status {
         match &s.state {
-            State::Applied { at } => {
-                say!("  applied  {}  {}", at.format("%Y-%m-%d %H:%M:%S UTC"), s.version)
+            State::Applied { at, millis, checksum } => {
+                let changed = if s.checksum_differs() {
+                    format!("  CHANGED since applied (was {}): see `seedbed migrate verify`", short(checksum))
+                } else {
+                    String::new()
+                };
+                say!("  applied  {}  {:>6} ms  {}  {}{changed}", when(at), millis, short(checksum), s.version)
             }
-            State::Pending => say!("  pending  {:<23}  {}", "", s.version),
+            State::Pending => say!(
+                "  pending  {:<23}  {:>9}  {}  {}",
+                "",
+                "",
+                short(s.checksum.as_deref().unwrap_or_default()),
+                s.version
+            ),
+            State::Failed { at, error } => say!(
+                "  FAILED   {}  {:>9}  {:<12}  {}  ({error}; see `seedbed migrate verify`)",
+                when(at),
+                "",
+                "",
+                s.version
+            ),
             State::Unknown { at } => say!(
-                "  UNKNOWN  {}  {}  (applied, but not in this build)",
-                at.format("%Y-%m-%d %H:%M:%S UTC"),
+                "  UNKNOWN  {}  {:>9}  {:<12}  {}  (applied, but not in this build)",
+                when(at),
+                "",
+                "",
                 s.version
             ),
         }

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use args::{DbArgs, DomainArgs};
+pub use args::{DbArgs, DomainArgs, LockArgs};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -28,7 +28,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The database cannot be reached, logged into or found.
     pub const CONNECT: u8 = 3;
-    /// The migration history or a migration stands in the way.
+    /// The migration history or a migration stands in the way, or another seedbed held the
+    /// domain's lock past `--lock-timeout`.
     pub const MIGRATE: u8 = 4;
     /// The data breaks a business rule, or is in the way of seeding.
     pub const DATA: u8 = 5;
@@ -117,6 +118,12 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if cause.is::<UsageError>() || cause.is::<seedbed_core::TargetError>() {
             return exit::USAGE;
+        }
+        if let Some(e) = cause.downcast_ref::<seedbed_core::LockError>() {
+            return match e {
+                seedbed_core::LockError::Connect(_) => exit::CONNECT,
+                _ => exit::MIGRATE,
+            };
         }
         if cause.is::<seedbed_core::ConnectError>() {
             return exit::CONNECT;

@@ -138,6 +138,7 @@ fn help_is_there_for_every_command() {
         vec!["migrate", "down", "--help"],
         vec!["migrate", "verify", "--help"],
         vec!["migrate", "repair", "--help"],
+        vec!["migrate", "fresh", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);

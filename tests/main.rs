@@ -13,6 +13,7 @@ mod cli;
 mod constraints;
 mod docs;
 mod draw;
+mod dry_run;
 mod entities;
 mod fixtures;
 mod integrity;

@@ -9,9 +9,11 @@
 pub mod booking;
 pub mod ddl;
 pub mod draw;
+pub mod plan;
 pub mod raffle;
 pub mod runner;
 
+pub use plan::{Plan, PlannedStep};
 pub use runner::{
     Finding, HISTORY_TABLE, HistoryRow, MigrateError, Migration, MigrationStatus, Migrator, Repaired, State,
     Step, checksum,

@@ -27,7 +27,7 @@ pub const HISTORY_TABLE: &str = "seedbed_migrations";
 
 /// One migration, with the checksum of its source recorded in the history when it applies.
 pub struct Migration {
-    inner: Box<dyn MigrationTrait>,
+    pub(crate) inner: Box<dyn MigrationTrait>,
     checksum: String,
 }
 
@@ -76,8 +76,8 @@ pub fn description(version: &str) -> &str {
 
 /// The ordered migrations of one domain.
 pub struct Migrator {
-    domain: &'static str,
-    migrations: Vec<Migration>,
+    pub(crate) domain: &'static str,
+    pub(crate) migrations: Vec<Migration>,
 }
 
 /// One row of a domain's history.
@@ -219,7 +219,7 @@ impl Migrator {
         self.migrations
     }
 
-    fn db_err(&self, e: DbErr) -> MigrateError {
+    pub(crate) fn db_err(&self, e: DbErr) -> MigrateError {
         MigrateError::Db { domain: self.domain.to_owned(), detail: driver_message(&e) }
     }
 
@@ -315,7 +315,7 @@ impl Migrator {
 
     /// Applies pending migrations in order, `steps` of them at most.
     pub async fn up(&self, db: &DatabaseConnection, steps: Option<u32>) -> Result<Vec<Step>, MigrateError> {
-        let applied = self.applied_known(db).await?;
+        let applied = self.applied_known(db, true).await?;
         let pending: Vec<&Migration> =
             self.migrations.iter().filter(|m| !applied.contains_key(m.version())).collect();
         let take = steps.map_or(pending.len(), |s| (s as usize).min(pending.len()));
@@ -328,7 +328,7 @@ impl Migrator {
 
     /// Reverts the last `steps` applied migrations, newest first.
     pub async fn down(&self, db: &DatabaseConnection, steps: u32) -> Result<Vec<Step>, MigrateError> {
-        let applied = self.applied_known(db).await?;
+        let applied = self.applied_known(db, true).await?;
         if steps as usize > applied.len() {
             return Err(MigrateError::TooManySteps {
                 domain: self.domain.to_owned(),
@@ -352,7 +352,7 @@ impl Migrator {
 
     /// Reverts every applied migration.
     pub async fn reset(&self, db: &DatabaseConnection) -> Result<Vec<Step>, MigrateError> {
-        let applied = self.applied_known(db).await?.len();
+        let applied = self.applied_known(db, true).await?.len();
         self.down(db, applied as u32).await
     }
 
@@ -371,9 +371,11 @@ impl Migrator {
         self.up(db, None).await
     }
 
-    /// The history, oldest version first; creates the history table when absent.
+    /// The history, oldest version first; empty when there is no history table yet. Only reads.
     pub async fn history(&self, db: &DatabaseConnection) -> Result<Vec<HistoryRow>, MigrateError> {
-        ensure_history(db).await.map_err(|e| self.db_err(e))?;
+        if !history_exists(db).await.map_err(|e| self.db_err(e))? {
+            return Ok(Vec::new());
+        }
         let stmt = Query::select()
             .columns(["version", "applied_at", "execution_ms", "checksum", "error"].map(Alias::new))
             .from(Alias::new(HISTORY_TABLE))
@@ -396,10 +398,15 @@ impl Migrator {
 
     /// Applied versions, refusing a history that holds versions this build lacks or a
     /// migration that failed part-way.
-    async fn applied_known(
+    /// `create` makes the history table first, for commands about to write to it.
+    pub(crate) async fn applied_known(
         &self,
         db: &DatabaseConnection,
+        create: bool,
     ) -> Result<BTreeMap<String, HistoryRow>, MigrateError> {
+        if create {
+            ensure_history(db).await.map_err(|e| self.db_err(e))?;
+        }
         let applied: BTreeMap<String, HistoryRow> =
             self.history(db).await?.into_iter().map(|r| (r.version.clone(), r)).collect();
         if let Some(row) = applied.values().find(|r| r.error.is_some()) {
@@ -511,13 +518,29 @@ enum Outcome<'a> {
 }
 
 #[derive(Clone, Copy)]
-enum Direction {
+pub(crate) enum Direction {
     Up,
     Down,
 }
 
-async fn exec_conn(db: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
+pub(crate) async fn exec_conn(db: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_string(db.get_database_backend(), sql)).await.map(|_| ())
+}
+
+/// Whether the namespace has a history table, asked of the catalogue so that nothing is created.
+async fn history_exists(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        DbBackend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+        }
+        _ => {
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+        }
+    };
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [HISTORY_TABLE.into()])).await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) > 0)
 }
 
 async fn ensure_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
@@ -631,10 +654,19 @@ fn leftovers(
 
 /// Drops every view, then every table, children before parents.
 async fn drop_all(db: &DatabaseConnection) -> Result<(), DbErr> {
+    for sql in drop_statements(db).await? {
+        exec_conn(db, &sql).await?;
+    }
+    Ok(())
+}
+
+/// The statements that empty the namespace: every view, then every table, children first.
+pub(crate) async fn drop_statements(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
     let backend = db.get_database_backend();
     let snapshot = Snapshot::read(db).await?;
+    let mut out = Vec::new();
     for (name, _) in snapshot.tables.iter().filter(|(_, t)| t.kind == Kind::View) {
-        exec_conn(db, &format!("DROP VIEW {}", quote(backend, name))).await?;
+        out.push(format!("DROP VIEW {}", quote(backend, name)));
     }
     let mut remaining: BTreeMap<&String, BTreeSet<&String>> = snapshot
         .base_tables()
@@ -654,7 +686,7 @@ async fn drop_all(db: &DatabaseConnection) -> Result<(), DbErr> {
             .unwrap_or_else(|| *remaining.keys().next().expect("not empty"));
         remaining.remove(next);
         let cascade = if backend == DbBackend::Postgres { " CASCADE" } else { "" };
-        exec_conn(db, &format!("DROP TABLE {}{cascade}", quote(backend, next))).await?;
+        out.push(format!("DROP TABLE {}{cascade}", quote(backend, next)));
     }
-    Ok(())
+    Ok(out)
 }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 use seedbed_core::{Backend, Target};
 use seedbed_migration::runner::short;
-use seedbed_migration::{MigrationStatus, Migrator, State, Step};
+use seedbed_migration::{MigrationStatus, Migrator, Plan, State, Step};
 
 use super::{DbArgs, DomainArgs, LockArgs, UsageError};
 use crate::Domain;
@@ -26,6 +26,14 @@ struct Common {
     lock: LockArgs,
 }
 
+#[derive(Debug, Args)]
+struct DryRun {
+    /// Print the SQL each migration would run on this backend, in order, and change nothing
+    /// (not even the history). Worked out in a scratch namespace that is dropped afterwards.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum MigrateCommand {
     /// Apply pending migrations, oldest first.
@@ -38,6 +46,8 @@ enum MigrateCommand {
         #[arg(long)]
         concurrently: bool,
         #[command(flatten)]
+        dry: DryRun,
+        #[command(flatten)]
         common: Common,
     },
     /// Revert the newest applied migrations.
@@ -49,6 +59,8 @@ enum MigrateCommand {
         /// PostgreSQL only: drop indexes with DROP INDEX CONCURRENTLY, outside a transaction.
         #[arg(long)]
         concurrently: bool,
+        #[command(flatten)]
+        dry: DryRun,
         #[command(flatten)]
         common: Common,
     },
@@ -76,15 +88,21 @@ enum MigrateCommand {
     /// Drop every table and view of the domain's namespace, then apply all migrations.
     Fresh {
         #[command(flatten)]
+        dry: DryRun,
+        #[command(flatten)]
         common: Common,
     },
     /// Revert every applied migration.
     Reset {
         #[command(flatten)]
+        dry: DryRun,
+        #[command(flatten)]
         common: Common,
     },
     /// Revert every applied migration, then apply them all again.
     Refresh {
+        #[command(flatten)]
+        dry: DryRun,
         #[command(flatten)]
         common: Common,
     },
@@ -97,9 +115,9 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         | MigrateCommand::Status { common }
         | MigrateCommand::Verify { common }
         | MigrateCommand::Repair { common, .. }
-        | MigrateCommand::Fresh { common }
-        | MigrateCommand::Reset { common }
-        | MigrateCommand::Refresh { common } => common,
+        | MigrateCommand::Fresh { common, .. }
+        | MigrateCommand::Reset { common, .. }
+        | MigrateCommand::Refresh { common, .. } => common,
     };
     let target = common.db.target()?;
     let domains = common.domains.selected()?;
@@ -114,6 +132,18 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             .into());
         }
         seedbed_migration::ddl::set_concurrent_index_builds(true);
+    }
+
+    let plan = match &args.command {
+        MigrateCommand::Up { steps, dry: DryRun { dry_run: true }, .. } => Some(Plan::Up(*steps)),
+        MigrateCommand::Down { steps, dry: DryRun { dry_run: true }, .. } => Some(Plan::Down(*steps)),
+        MigrateCommand::Fresh { dry: DryRun { dry_run: true }, .. } => Some(Plan::Fresh),
+        MigrateCommand::Reset { dry: DryRun { dry_run: true }, .. } => Some(Plan::Reset),
+        MigrateCommand::Refresh { dry: DryRun { dry_run: true }, .. } => Some(Plan::Refresh),
+        _ => None,
+    };
+    if let Some(plan) = plan {
+        return dry_run(&target, &domains, plan).await;
     }
 
     // Connect to every chosen domain before changing any, so that a bad URL or a missing
@@ -187,6 +217,46 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// Prints what `plan` would run on each domain, changing nothing.
+async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> anyhow::Result<()> {
+    let scratch = target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?;
+    let command = match plan {
+        Plan::Up(_) => "up",
+        Plan::Down(_) => "down",
+        Plan::Reset => "reset",
+        Plan::Refresh => "refresh",
+        Plan::Fresh => "fresh",
+    };
+    for domain in domains {
+        // Connecting would create a namespace that does not exist yet: read it only if it does.
+        let live = match target.namespace_exists(domain.name).await.context(domain.name)? {
+            true => Some(target.connect(domain.name).await.context(domain.name)?),
+            false => None,
+        };
+        let db = scratch.connect(domain.name).await.context(domain.name)?;
+        let steps = (domain.migrator)().dry_run(live.as_ref(), db, plan).await;
+        let dropped = scratch.drop_namespace(domain.name).await;
+        let steps = steps?;
+        dropped.with_context(|| format!("dropping the dry run's scratch namespace for {}", domain.name))?;
+        say!(
+            "-- {}: dry run of `seedbed migrate {command}` against {}; nothing was changed",
+            domain.name,
+            target.describe(domain.name)
+        );
+        if steps.is_empty() {
+            say!("-- nothing to do");
+        }
+        for step in steps {
+            say!("-- {} {}", step.action, step.version);
+            for sql in step.statements {
+                say!("{sql};");
+                say!("");
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn precheck_down(migrator: &Migrator, db: &DatabaseConnection, steps: u32) -> anyhow::Result<()> {

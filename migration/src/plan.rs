@@ -1,0 +1,174 @@
+//! Dry runs: the SQL a migrate command would run, in order, without changing the database.
+//!
+//! A migration is Rust, not a SQL file, and some of its statements depend on what it reads
+//! (SQLite table rebuilds read the stored definition, MariaDB index fix-ups read the
+//! catalogue). So a dry run replays the database's applied migrations into a scratch
+//! namespace, then runs the command's migrations there while SeaORM's per-connection
+//! statement callback records every statement that is not a read. The live namespace is
+//! only read; the scratch namespace is the caller's to drop.
+
+use std::sync::{Arc, Mutex};
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend};
+use seedbed_core::driver_message;
+
+use crate::runner::{Direction, drop_statements, exec_conn};
+use crate::{MigrateError, Migration, Migrator};
+
+/// The commands a dry run can stand in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    Up(Option<u32>),
+    Down(u32),
+    Reset,
+    Refresh,
+    Fresh,
+}
+
+/// One step of a dry run: a migration's statements, or the drops `fresh` starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStep {
+    /// `up`, `down`, or `drop` (for `fresh`'s emptying of the namespace).
+    pub action: &'static str,
+    /// The migration's version; for `drop`, the namespace's objects.
+    pub version: String,
+    pub statements: Vec<String>,
+}
+
+/// Statements recorded while a migration runs in the scratch namespace; `None` between
+/// recordings.
+type Log = Arc<Mutex<Option<Vec<String>>>>;
+
+/// Whether a statement only reads: those are how a migration looks, not what it does.
+fn is_read(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+    matches!(first.as_str(), "SELECT" | "WITH" | "PRAGMA" | "SHOW" | "EXPLAIN")
+}
+
+impl Migrator {
+    /// The SQL `plan` would run against `live` (`None`: a namespace that does not exist
+    /// yet), worked out in `scratch`, an empty namespace on the same backend. Refuses what
+    /// the command itself would refuse.
+    pub async fn dry_run(
+        &self,
+        live: Option<&DatabaseConnection>,
+        mut scratch: DatabaseConnection,
+        plan: Plan,
+    ) -> Result<Vec<PlannedStep>, MigrateError> {
+        let log: Log = Arc::default();
+        let sink = log.clone();
+        scratch.set_metric_callback(move |info| {
+            let mut log = sink.lock().expect("the statement log");
+            if let Some(statements) = log.as_mut() {
+                let sql = info.statement.to_string();
+                if !info.failed && !is_read(&sql) {
+                    statements.push(sql);
+                }
+            }
+        });
+        let scratch = &scratch;
+        let backend = scratch.get_database_backend();
+        if backend == DbBackend::Sqlite {
+            // As in a real run, where the runner switches enforcement off around a migration.
+            exec_conn(scratch, "PRAGMA foreign_keys = OFF").await.map_err(|e| self.db_err(e))?;
+        }
+        let mut steps = Vec::new();
+        if plan == Plan::Fresh {
+            let drops = match live {
+                Some(live) => drop_statements(live).await.map_err(|e| self.db_err(e))?,
+                None => Vec::new(),
+            };
+            if !drops.is_empty() {
+                steps.push(PlannedStep {
+                    action: "drop",
+                    version: "everything in the namespace".into(),
+                    statements: drops,
+                });
+            }
+            for m in &self.migrations {
+                steps.push(self.record(scratch, &log, m, Direction::Up).await?);
+            }
+            return Ok(steps);
+        }
+
+        let applied = match live {
+            Some(live) => self.applied_known(live, false).await?,
+            None => Default::default(),
+        };
+        for m in self.migrations.iter().filter(|m| applied.contains_key(m.version())) {
+            self.replay(scratch, m).await?;
+        }
+        let applied_newest_first =
+            || self.migrations.iter().rev().filter(|m| applied.contains_key(m.version()));
+        let pending = || self.migrations.iter().filter(|m| !applied.contains_key(m.version()));
+        match plan {
+            Plan::Up(n) => {
+                let take = n.map_or(usize::MAX, |n| n as usize);
+                for m in pending().take(take) {
+                    steps.push(self.record(scratch, &log, m, Direction::Up).await?);
+                }
+            }
+            Plan::Down(n) => {
+                if n as usize > applied.len() {
+                    return Err(MigrateError::TooManySteps {
+                        domain: self.domain.to_owned(),
+                        requested: n,
+                        applied: applied.len(),
+                    });
+                }
+                for m in applied_newest_first().take(n as usize) {
+                    steps.push(self.record(scratch, &log, m, Direction::Down).await?);
+                }
+            }
+            Plan::Reset | Plan::Refresh => {
+                for m in applied_newest_first() {
+                    steps.push(self.record(scratch, &log, m, Direction::Down).await?);
+                }
+                if plan == Plan::Refresh {
+                    for m in &self.migrations {
+                        steps.push(self.record(scratch, &log, m, Direction::Up).await?);
+                    }
+                }
+            }
+            Plan::Fresh => unreachable!("handled above"),
+        }
+        Ok(steps)
+    }
+
+    /// Applies `m` to the scratch namespace without recording its statements.
+    async fn replay(&self, scratch: &DatabaseConnection, m: &Migration) -> Result<(), MigrateError> {
+        m.inner.up(&SchemaManager::new(scratch)).await.map_err(|e| self.dry_failed(m, e))
+    }
+
+    async fn record(
+        &self,
+        scratch: &DatabaseConnection,
+        log: &Log,
+        m: &Migration,
+        dir: Direction,
+    ) -> Result<PlannedStep, MigrateError> {
+        *log.lock().expect("the statement log") = Some(Vec::new());
+        let manager = SchemaManager::new(scratch);
+        let result = match dir {
+            Direction::Up => m.inner.up(&manager).await,
+            Direction::Down => m.inner.down(&manager).await,
+        };
+        let statements = log.lock().expect("the statement log").take().unwrap_or_default();
+        result.map_err(|e| self.dry_failed(m, e))?;
+        let action = match dir {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        };
+        Ok(PlannedStep { action, version: m.version().to_owned(), statements })
+    }
+
+    fn dry_failed(&self, m: &Migration, e: DbErr) -> MigrateError {
+        MigrateError::Failed {
+            domain: self.domain.to_owned(),
+            version: m.version().to_owned(),
+            detail: driver_message(&e),
+            aftermath: "it failed in the dry run's scratch namespace, and nothing was changed".into(),
+        }
+    }
+}

@@ -139,6 +139,7 @@ fn help_is_there_for_every_command() {
         vec!["migrate", "verify", "--help"],
         vec!["migrate", "repair", "--help"],
         vec!["migrate", "fresh", "--help"],
+        vec!["migrate", "drift", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);

@@ -122,3 +122,63 @@ async fn the_sql_of_a_dry_run_builds_the_schema_up_builds(backend: Backend) {
         );
     }
 }
+
+backend_tests!(drift_names_each_change_made_by_hand);
+async fn drift_names_each_change_made_by_hand(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    for domain in domains() {
+        t.migrated(domain).await;
+    }
+    let out = t.seedbed(&["migrate", "drift"]);
+    assert_success(&out);
+    for domain in domains() {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&format!("{}: no drift", domain.name)),
+            "{}",
+            show(&out)
+        );
+    }
+
+    // Three changes by hand to the draw domain: a column added, an index dropped, a default changed.
+    let db = t.connect("draw").await;
+    db.execute_unprepared("ALTER TABLE users ADD COLUMN nickname VARCHAR(40)").await.unwrap();
+    let drop_index = match backend {
+        Backend::MySql => "DROP INDEX idx_winners_public_recent ON winners",
+        _ => "DROP INDEX idx_winners_public_recent",
+    };
+    db.execute_unprepared(drop_index).await.unwrap();
+    match backend {
+        // SQLite cannot alter a default; editing the stored definition is what "by hand" means there.
+        Backend::Sqlite => {
+            for sql in [
+                "PRAGMA writable_schema = ON",
+                "UPDATE sqlite_master SET sql = replace(sql, '\"total_wins\" integer NOT NULL DEFAULT 0', \
+                 '\"total_wins\" integer NOT NULL DEFAULT 7') WHERE name = 'users'",
+                "PRAGMA writable_schema = OFF",
+            ] {
+                db.execute_unprepared(sql).await.unwrap();
+            }
+        }
+        _ => db
+            .execute_unprepared("ALTER TABLE users ALTER COLUMN total_wins SET DEFAULT 7")
+            .await
+            .map(drop)
+            .unwrap(),
+    }
+    drop(db);
+
+    let out = t.seedbed(&["migrate", "drift", "--domain", "draw"]);
+    assert_eq!(out.status.code(), Some(4), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("draw: 3 difference(s)"), "{}", show(&out));
+    for needle in
+        ["users.nickname: column added", "idx_winners_public_recent", "users.total_wins: default changed"]
+    {
+        assert!(stdout.lines().any(|l| l.contains(needle)), "drift does not name {needle:?}\n{}", show(&out));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("differs from its migrations in 3 place(s)"), "{}", show(&out));
+    // The other domains are untouched, and the check changed nothing.
+    assert_success(&t.seedbed(&["migrate", "drift", "--domain", "raffle", "--domain", "booking"]));
+    assert_eq!(t.seedbed(&["migrate", "drift", "--domain", "draw"]).status.code(), Some(4));
+}

@@ -192,6 +192,10 @@ pub enum MigrateError {
         "{domain}: the migration history has {count} problem(s), listed above; fix them as each line says, then run `seedbed migrate verify` again"
     )]
     Unverified { domain: String, count: usize },
+    #[error(
+        "{domain}: the live schema differs from its migrations in {count} place(s), listed above: undo those changes by hand, or make them a migration (see docs/migrations.md)"
+    )]
+    Drift { domain: String, count: usize },
     #[error("{domain}: {detail}")]
     Db { domain: String, detail: String },
 }

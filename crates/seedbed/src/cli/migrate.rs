@@ -76,6 +76,12 @@ enum MigrateCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Compare the live schema with the one its applied migrations produce (built in a
+    /// scratch namespace); exit 4 and list each difference when they differ.
+    Drift {
+        #[command(flatten)]
+        common: Common,
+    },
     /// After review: clear failed records and, with --update-checksums, accept edited
     /// migrations. Never runs DDL.
     Repair {
@@ -114,6 +120,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         | MigrateCommand::Down { common, .. }
         | MigrateCommand::Status { common }
         | MigrateCommand::Verify { common }
+        | MigrateCommand::Drift { common }
         | MigrateCommand::Repair { common, .. }
         | MigrateCommand::Fresh { common, .. }
         | MigrateCommand::Reset { common, .. }
@@ -145,6 +152,9 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     if let Some(plan) = plan {
         return dry_run(&target, &domains, plan).await;
     }
+    if let MigrateCommand::Drift { .. } = &args.command {
+        return drift(&target, &domains).await;
+    }
 
     // Connect to every chosen domain before changing any, so that a bad URL or a missing
     // server stops the command before it has done half its work.
@@ -161,7 +171,10 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
 
     // verify reports every domain before it fails.
     let mut unverified = Vec::new();
-    let changes = !matches!(args.command, MigrateCommand::Status { .. } | MigrateCommand::Verify { .. });
+    let changes = !matches!(
+        args.command,
+        MigrateCommand::Status { .. } | MigrateCommand::Verify { .. } | MigrateCommand::Drift { .. }
+    );
     for (domain, migrator, db) in &open {
         let lock = if changes { Some(common.lock.lock(&target, domain.name).await?) } else { None };
         let steps = match &args.command {
@@ -170,6 +183,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             MigrateCommand::Fresh { .. } => migrator.fresh(db).await?,
             MigrateCommand::Reset { .. } => migrator.reset(db).await?,
             MigrateCommand::Refresh { .. } => migrator.refresh(db).await?,
+            MigrateCommand::Drift { .. } => unreachable!("run by drift() above"),
             MigrateCommand::Status { .. } => {
                 print_status(domain, &target, &migrator.status(db).await?);
                 continue;
@@ -219,9 +233,55 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Where dry runs and drift checks build the schema that migrations produce: beside the
+/// live namespaces, under a prefix of this process's own.
+fn scratch_of(target: &Target) -> anyhow::Result<Target> {
+    Ok(target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?)
+}
+
+/// Lists, for each domain, how its live schema differs from what its migrations produce.
+async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<()> {
+    let scratch = scratch_of(target)?;
+    let mut drifted = None;
+    for domain in domains {
+        if !target.namespace_exists(domain.name).await.context(domain.name)? {
+            say!("{}: {} does not exist yet; nothing to compare", domain.name, target.describe(domain.name));
+            continue;
+        }
+        let live = target.connect(domain.name).await.context(domain.name)?;
+        let db = scratch.connect(domain.name).await.context(domain.name)?;
+        let found = (domain.migrator)().drift(&live, &db).await;
+        let dropped = scratch.drop_namespace(domain.name).await;
+        let found = found?;
+        dropped
+            .with_context(|| format!("dropping the drift check's scratch namespace for {}", domain.name))?;
+        if found.is_empty() {
+            say!("{}: no drift ({})", domain.name, target.describe(domain.name));
+            continue;
+        }
+        say!(
+            "{}: {} difference(s) from its migrations ({})",
+            domain.name,
+            found.len(),
+            target.describe(domain.name)
+        );
+        for line in &found {
+            say!("  {line}");
+        }
+        drifted.get_or_insert(seedbed_migration::MigrateError::Drift {
+            domain: domain.name.to_owned(),
+            count: found.len(),
+        });
+    }
+    match drifted {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
 /// Prints what `plan` would run on each domain, changing nothing.
 async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> anyhow::Result<()> {
-    let scratch = target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?;
+    let scratch = scratch_of(target)?;
     let command = match plan {
         Plan::Up(_) => "up",
         Plan::Down(_) => "down",

@@ -122,11 +122,100 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             3,
             "database `seedbed_no_such_db` does not exist",
         ),
+        bad(&["migrate", "repair", "--update-checksum"], 2, "unexpected argument '--update-checksum'"),
+        bad(&["migrate", "verify", "--domain", "lottery"], 2, "invalid value 'lottery'"),
+        bad(&["migrate", "drift", "--dry-run"], 2, "unexpected argument '--dry-run'"),
+        bad(
+            &["migrate", "up", "--lock-timeout", "soon"],
+            2,
+            "invalid value 'soon' for '--lock-timeout <SECS>'",
+        ),
+        bad(
+            &["migrate", "fresh", "--database-url", &format!("postgres://u:{SECRET}@db.example.invalid/x")],
+            2,
+            "which is not this machine",
+        ),
+        bad(
+            &["migrate", "down", "--database-url", &format!("mysql://root:{SECRET}@10.20.30.40")],
+            2,
+            "10.20.30.40:3306, which is not this machine",
+        ),
+        bad(
+            &["seed", "--truncate", "--database-url", &format!("postgres://u:{SECRET}@db.example.invalid/x")],
+            2,
+            "then add --confirm",
+        ),
+        bad(
+            &["bootstrap", "--env", "production", "--database-url", "sqlite://unused"],
+            2,
+            "--env is production",
+        ),
+        bad(&["backup", "--domain", "draw"], 2, "--output <FILE>"),
+        bad(&["backup", "--domain", "lottery", "-o", "x"], 2, "invalid value 'lottery'"),
+        bad(
+            &[
+                "restore",
+                "--domain",
+                "draw",
+                "-i",
+                "/no/such/seedbed.backup",
+                "--database-url",
+                "sqlite://unused",
+            ],
+            2,
+            "does not exist",
+        ),
+        bad(
+            &[
+                "restore",
+                "--domain",
+                "draw",
+                "-i",
+                "x",
+                "--database-url",
+                &format!("postgres://u:{SECRET}@db.example.invalid/x"),
+            ],
+            2,
+            "which is not this machine",
+        ),
     ];
+    assert!(cases.len() >= 20, "the catalogue promises at least 20 cases");
     for case in &cases {
         let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
         assert_fails(&seedbed(&args), case.code, case.needle);
     }
+    assert!(!std::env::temp_dir().join("unused").exists(), "a refused command created its data directory");
+}
+
+#[test]
+fn confirm_lets_a_destructive_command_through_the_guard() {
+    // Past the guard, the command goes on to connect, and fails only because nothing is there.
+    let url = format!("postgres://u:{SECRET}@db.example.invalid/x");
+    let out = seedbed(&["migrate", "fresh", "--confirm", "--database-url", &url]);
+    assert_fails(&out, 3, "cannot reach PostgreSQL at db.example.invalid");
+    // Dry runs change nothing, so they need no confirmation.
+    let out = seedbed(&["migrate", "fresh", "--dry-run", "--database-url", &url]);
+    assert_fails(&out, 3, "cannot reach PostgreSQL at db.example.invalid");
+    // Production wants --confirm even on this machine, and --confirm is enough.
+    let dir = std::env::temp_dir().join(format!("seedbed-confirm-{}", std::process::id()));
+    let url = format!("sqlite://{}", dir.display());
+    let out = seedbed(&[
+        "bootstrap",
+        "--profile",
+        "tiny",
+        "--domain",
+        "draw",
+        "--env",
+        "production",
+        "--database-url",
+        &url,
+    ]);
+    assert_fails(&out, 2, "--env is production");
+    let mut cmd = seedbed_command();
+    cmd.args(["bootstrap", "--profile", "tiny", "--domain", "draw", "--confirm", "--database-url", &url])
+        .env("SEEDBED_ENV", "production");
+    assert_success(&run(cmd));
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -140,6 +229,8 @@ fn help_is_there_for_every_command() {
         vec!["migrate", "repair", "--help"],
         vec!["migrate", "fresh", "--help"],
         vec!["migrate", "drift", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);

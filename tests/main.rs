@@ -8,6 +8,7 @@
 
 mod util;
 
+mod backup;
 mod booking;
 mod cli;
 mod constraints;

@@ -4,6 +4,7 @@
 //! This crate knows nothing about any particular domain: it is handed a domain's name and
 //! turns it into a namespace (a PostgreSQL schema, a MariaDB database or a SQLite file).
 
+mod backup;
 mod connect;
 mod error;
 pub mod introspect;
@@ -11,6 +12,7 @@ mod lock;
 pub mod table_sql;
 mod target;
 
+pub use backup::BackupError;
 pub use error::{ConnectError, TargetError, driver_message};
 pub use lock::{DomainLock, LockError};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target};

@@ -189,6 +189,30 @@ impl Target {
         }
     }
 
+    /// Whether the databases are on this machine: SQLite, a Unix socket, `localhost`,
+    /// 127.0.0.0/8 or ::1. Destructive commands want `--confirm` anywhere else.
+    pub fn is_local(&self) -> bool {
+        let Location::Server { url, .. } = &self.location else { return true };
+        // A socket given as a parameter: `?host=/run/postgresql`, `?socket=/run/mysqld/mysqld.sock`.
+        if url.query_pairs().any(|(k, v)| (k == "host" && v.starts_with('/')) || k == "socket") {
+            return true;
+        }
+        match url.host() {
+            None => true,
+            // Hosts of non-special schemes such as postgres:// come back as names, even IPs.
+            Some(url::Host::Domain(d)) => match d.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+                Ok(ip) => ip.is_loopback(),
+                Err(_) => {
+                    d.eq_ignore_ascii_case("localhost")
+                        || d.starts_with('/')
+                        || d.to_ascii_lowercase().starts_with("%2f")
+                }
+            },
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        }
+    }
+
     /// The user name given in a server URL, if any.
     pub fn user(&self) -> Option<String> {
         match &self.location {
@@ -354,6 +378,29 @@ mod tests {
             }
             (got, want) => panic!("parsing {input}: got {got:?}, expected {want:?}"),
         }
+    }
+
+    fn check_local(input: &str, local: bool) {
+        assert_eq!(Target::parse(input).unwrap().is_local(), local, "{input}");
+    }
+
+    #[test]
+    fn knows_which_databases_are_on_this_machine() {
+        check_local("sqlite://.seedbed", true);
+        check_local("postgres://postgres@127.0.0.1:5432/postgres", true);
+        check_local("postgres://postgres@127.8.9.10/postgres", true);
+        check_local("postgres://postgres@localhost/postgres", true);
+        check_local("postgres://postgres@LOCALHOST/postgres", true);
+        check_local("postgres://postgres@[::1]:5432/postgres", true);
+        check_local("postgres://postgres@%2Frun%2Fpostgresql/postgres", true);
+        check_local("postgres://postgres@db/postgres?host=/run/postgresql", true);
+        check_local("mysql://root@127.0.0.1:3306", true);
+        check_local("mysql://root@db?socket=/run/mysqld/mysqld.sock", true);
+        check_local("postgres://postgres@db.example.com/postgres", false);
+        check_local("postgres://postgres@10.0.0.5/postgres", false);
+        check_local("postgres://postgres@[2001:db8::1]/postgres", false);
+        check_local("mysql://root@128.0.0.1:3306", false);
+        check_local("mysql://root@localhost.example.com", false);
     }
 
     #[test]

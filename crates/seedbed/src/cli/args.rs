@@ -49,6 +49,47 @@ impl LockArgs {
     }
 }
 
+/// For commands that destroy data: what they need before they run off this machine or in
+/// production. They never prompt, so a script or CI run cannot hang on a question.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// Go ahead against a database that is not on this machine (anything but SQLite, a Unix
+    /// socket, localhost, 127.0.0.0/8 or ::1), or with --env production.
+    #[arg(long)]
+    pub confirm: bool,
+    /// The environment the database belongs to; `production` always needs --confirm.
+    #[arg(long, env = "SEEDBED_ENV", value_name = "NAME", default_value = "development")]
+    pub env: String,
+}
+
+impl GuardArgs {
+    /// Refuses `command` unless it is confirmed or harmless here.
+    pub fn check(
+        &self,
+        target: &Target,
+        command: &str,
+        domains: &[&Domain],
+    ) -> Result<(), super::UsageError> {
+        if self.confirm {
+            return Ok(());
+        }
+        let domain = domains.first().map_or("D", |d| d.name);
+        let backup = format!("back up first with `seedbed backup --domain {domain} -o FILE` (per domain)");
+        if self.env.eq_ignore_ascii_case("production") {
+            return Err(super::UsageError(format!(
+                "`seedbed {command}` destroys data and --env is production: {backup}, then add --confirm"
+            )));
+        }
+        if !target.is_local() {
+            return Err(super::UsageError(format!(
+                "`seedbed {command}` destroys data on {}, which is not this machine: {backup}, then add --confirm",
+                target.endpoint()
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DomainArgs {
     /// Act on this domain only; repeat for several. Default: every domain.
@@ -56,7 +97,7 @@ pub struct DomainArgs {
     pub domains: Vec<String>,
 }
 
-fn domain_names() -> PossibleValuesParser {
+pub(crate) fn domain_names() -> PossibleValuesParser {
     PossibleValuesParser::new(DOMAINS.iter().map(|d| d.name))
 }
 

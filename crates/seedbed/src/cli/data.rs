@@ -12,7 +12,7 @@ use seedbed_migration::State;
 use seedbed_seeds::accounts::dev_password_hash;
 use seedbed_seeds::{DEFAULT_SEED, DEV_PASSWORD, Finding, Profile, SeedOptions, default_now, parse_now};
 
-use super::{DbArgs, DomainArgs, LockArgs, progress};
+use super::{DbArgs, DomainArgs, GuardArgs, LockArgs, progress};
 use crate::Domain;
 
 #[derive(Debug, Args)]
@@ -57,6 +57,8 @@ pub struct SeedArgs {
     domains: DomainArgs,
     #[command(flatten)]
     lock: LockArgs,
+    #[command(flatten)]
+    guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +90,8 @@ pub struct BootstrapArgs {
     domains: DomainArgs,
     #[command(flatten)]
     lock: LockArgs,
+    #[command(flatten)]
+    guard: GuardArgs,
 }
 
 /// A domain's data breaks a rule or stands in the way: exit code 5.
@@ -152,7 +156,11 @@ async fn print_counts(domain: &Domain, db: &DatabaseConnection, took: Duration) 
 pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let opts = args.data.options();
     let target = args.db.target()?;
-    let open = open(&target, &args.domains.selected()?).await?;
+    let domains = args.domains.selected()?;
+    if args.truncate {
+        args.guard.check(&target, "seed --truncate", &domains)?;
+    }
+    let open = open(&target, &domains).await?;
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
     }
@@ -230,7 +238,9 @@ pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let opts = args.data.options();
     let target = args.db.target()?;
-    let open = open(&target, &args.domains.selected()?).await?;
+    let domains = args.domains.selected()?;
+    args.guard.check(&target, "bootstrap", &domains)?;
+    let open = open(&target, &domains).await?;
     let hash = dev_password_hash();
     for (domain, db) in &open {
         let lock = args.lock.lock(&target, domain.name).await?;

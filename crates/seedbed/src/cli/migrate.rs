@@ -7,7 +7,7 @@ use seedbed_core::{Backend, Target};
 use seedbed_migration::runner::short;
 use seedbed_migration::{MigrationStatus, Migrator, Plan, State, Step};
 
-use super::{DbArgs, DomainArgs, LockArgs, UsageError};
+use super::{DbArgs, DomainArgs, GuardArgs, LockArgs, UsageError};
 use crate::Domain;
 
 #[derive(Debug, Args)]
@@ -62,6 +62,8 @@ enum MigrateCommand {
         #[command(flatten)]
         dry: DryRun,
         #[command(flatten)]
+        guard: GuardArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// List each domain's migrations: applied (when, how long, whether the code changed
@@ -96,6 +98,8 @@ enum MigrateCommand {
         #[command(flatten)]
         dry: DryRun,
         #[command(flatten)]
+        guard: GuardArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// Revert every applied migration.
@@ -103,12 +107,16 @@ enum MigrateCommand {
         #[command(flatten)]
         dry: DryRun,
         #[command(flatten)]
+        guard: GuardArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// Revert every applied migration, then apply them all again.
     Refresh {
         #[command(flatten)]
         dry: DryRun,
+        #[command(flatten)]
+        guard: GuardArgs,
         #[command(flatten)]
         common: Common,
     },
@@ -151,6 +159,16 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     };
     if let Some(plan) = plan {
         return dry_run(&target, &domains, plan).await;
+    }
+    let guarded = match &args.command {
+        MigrateCommand::Down { guard, .. } => Some(("migrate down", guard)),
+        MigrateCommand::Fresh { guard, .. } => Some(("migrate fresh", guard)),
+        MigrateCommand::Reset { guard, .. } => Some(("migrate reset", guard)),
+        MigrateCommand::Refresh { guard, .. } => Some(("migrate refresh", guard)),
+        _ => None,
+    };
+    if let Some((command, guard)) = guarded {
+        guard.check(&target, command, &domains)?;
     }
     if let MigrateCommand::Drift { .. } = &args.command {
         return drift(&target, &domains).await;

@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod args;
+mod backup;
 mod data;
 mod docs;
 mod migrate;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use args::{DbArgs, DomainArgs, LockArgs};
+pub use args::{DbArgs, DomainArgs, GuardArgs, LockArgs};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -57,6 +58,10 @@ enum Command {
     Digest(data::TargetArgs),
     /// Migrate from scratch, seed and check: a full local database in one command.
     Bootstrap(data::BootstrapArgs),
+    /// Back up one domain to a file, through the engine's own tools.
+    Backup(backup::BackupArgs),
+    /// Replace one domain with a backup's contents; the file is checked before anything changes.
+    Restore(backup::RestoreArgs),
     /// Regenerate the ER diagrams in docs/domains from the entities (or check them).
     Docs(docs::DocsArgs),
 }
@@ -110,6 +115,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => data::check(args).await,
         Command::Digest(args) => data::digest(args).await,
         Command::Bootstrap(args) => data::bootstrap(args).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
         Command::Docs(args) => docs::run(args),
     }
 }
@@ -123,6 +130,14 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             return match e {
                 seedbed_core::LockError::Connect(_) => exit::CONNECT,
                 _ => exit::MIGRATE,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<seedbed_core::BackupError>() {
+            use seedbed_core::BackupError::*;
+            return match e {
+                Connect(_) => exit::CONNECT,
+                Tool { .. } | ToolMissing { .. } | Io { .. } => exit::OTHER,
+                _ => exit::USAGE,
             };
         }
         if cause.is::<seedbed_core::ConnectError>() {

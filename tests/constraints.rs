@@ -35,6 +35,21 @@ pub fn update(table: &str, column: &str, value: impl Into<Value>, row: impl Into
         .to_owned()
 }
 
+/// `update` for a table keyed by another column than `id`.
+pub fn update_where(
+    table: &str,
+    column: &str,
+    value: impl Into<Value>,
+    key: &str,
+    row: impl Into<Value>,
+) -> UpdateStatement {
+    Query::update()
+        .table(Alias::new(table))
+        .value(Alias::new(column), Expr::val(value))
+        .and_where(Expr::col(Alias::new(key)).eq(row.into()))
+        .to_owned()
+}
+
 /// Each domain's cases: its one registration line for this test.
 async fn rejected_writes(domain: &str, db: &DatabaseConnection) -> Vec<Case> {
     match domain {

@@ -5,10 +5,10 @@ use chrono::{Duration, TimeZone, Utc};
 use sea_orm::prelude::Decimal;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
-use seedbed_draw::enums::TransactionType;
+use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 
-use crate::constraints::{Case, update};
+use crate::constraints::{Case, update, update_where};
 use crate::integrity::{Corruption, corrupt, first};
 use crate::util::Violation::*;
 
@@ -50,6 +50,7 @@ fn draw(id: i32, active: bool, winner: Option<&str>) -> draws::ActiveModel {
         prize_image_url: Set(None),
         is_active: Set(active),
         winner_id: Set(winner.map(str::to_owned)),
+        category_id: Set(1),
         ..Default::default()
     }
 }
@@ -59,6 +60,34 @@ fn draw(id: i32, active: bool, winner: Option<&str>) -> draws::ActiveModel {
 pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
     put(db, player("auth|ada", "ada@example.com", 80)).await;
     put(db, player("auth|bob", "bob@example.org", 80)).await;
+    for (id, slug) in [(1, "classic"), (2, "mega")] {
+        put(
+            db,
+            draw_categories::ActiveModel {
+                id: Set(id),
+                slug: Set(slug.into()),
+                name: Set(slug.into()),
+                description: Set(None),
+                sort_order: Set(id),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    put(
+        db,
+        user_preferences::ActiveModel {
+            user_id: Set("auth|ada".into()),
+            notify_email: Set(true),
+            notify_push: Set(true),
+            notify_sms: Set(false),
+            language: Set(Language::En),
+            theme: Set(Theme::Dark),
+            marketing_opt_in: Set(false),
+            ..Default::default()
+        },
+    )
+    .await;
     put(db, draw(1, true, None)).await;
     put(db, draw(2, false, Some("auth|ada"))).await;
     for (id, user, draw_id) in
@@ -137,6 +166,21 @@ pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
         ),
         Case::new(b, "uq_winners_draw_id", Unique, &second_winner),
         Case::new(b, "uq_users_email", Unique, &update("users", "email", "bob@example.org", "auth|ada")),
+        Case::new(
+            b,
+            "ck_user_preferences_language",
+            Check,
+            &update_where("user_preferences", "language", "xx", "user_id", "auth|ada"),
+        ),
+        Case::new(
+            b,
+            "ck_user_preferences_theme",
+            Check,
+            &update_where("user_preferences", "theme", "neon", "user_id", "auth|ada"),
+        ),
+        Case::new(b, "fk_draws_category_id", ForeignKey, &update("draws", "category_id", 99, 1)),
+        Case::new(b, "uq_draw_categories_slug", Unique, &update("draw_categories", "slug", "classic", 2)),
+        Case::new(b, "ck_draw_categories_slug", Check, &update("draw_categories", "slug", "", 2)),
     ]
 }
 
@@ -224,6 +268,17 @@ pub fn corruptions() -> Vec<Corruption> {
                 &format!("UPDATE users SET total_earnings = total_earnings + 1 WHERE id = {w_user}"),
                 &format!("UPDATE winners SET prize_amount = prize_amount + 1 WHERE id = {winner}"),
             ],
+        ),
+        corrupt(
+            "every_user_has_preferences",
+            &["DELETE FROM user_preferences WHERE user_id = 'seed|player'"],
+        ),
+        corrupt(
+            "draw_category_follows_title",
+            &[&format!(
+                "UPDATE draws SET category_id = (SELECT id FROM draw_categories WHERE slug = 'mega') WHERE id = {}",
+                first("draws", "title NOT LIKE 'Mega%'")
+            )],
         ),
         corrupt(
             "streak_within_participations",

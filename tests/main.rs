@@ -16,6 +16,7 @@ mod docs;
 mod draw;
 mod dry_run;
 mod entities;
+mod extending;
 mod fixtures;
 mod integrity;
 mod locking;

@@ -259,6 +259,43 @@ pub async fn drop_constraints(
     exec(m, format!("ALTER TABLE {} {}", quote(backend, table), drops.join(", "))).await
 }
 
+/// Makes `column` NOT NULL, once every row has a value (after a backfill). MariaDB restates
+/// the column's type (`mysql_type`, e.g. `int`), so give the type the column has; SQLite
+/// rebuilds the table.
+pub async fn set_not_null(
+    m: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    mysql_type: &str,
+) -> Result<(), DbErr> {
+    let b = m.get_database_backend();
+    let (t, c) = (quote(b, table), quote(b, column));
+    match b {
+        DbBackend::Postgres => exec(m, format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL")).await,
+        DbBackend::MySql => exec(m, format!("ALTER TABLE {t} MODIFY COLUMN {c} {mysql_type} NOT NULL")).await,
+        _ => {
+            sqlite_rebuild(m, table, |def| {
+                let element = def
+                    .elements
+                    .iter_mut()
+                    .find(|e| {
+                        e.split_whitespace().next().map(seedbed_core::table_sql::unquote).as_deref()
+                            == Some(column)
+                    })
+                    .ok_or_else(|| DbErr::Migration(format!("{table} has no column {column}")))?;
+                if !element.to_ascii_uppercase().contains(" NOT NULL") {
+                    *element = match element.to_ascii_uppercase().find(" NULL") {
+                        Some(at) => format!("{} NOT NULL{}", &element[..at], &element[at + 5..]),
+                        None => format!("{element} NOT NULL"),
+                    };
+                }
+                Ok(())
+            })
+            .await
+        }
+    }
+}
+
 /// An index a migration creates and its `down` drops.
 #[derive(Debug, Clone)]
 pub struct IndexDef {

@@ -27,6 +27,8 @@ pub struct Model {
     pub winner_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Since version 1.3.0; draws from before it were backfilled by their title.
+    pub category_id: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -38,6 +40,13 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Winner,
+    #[sea_orm(
+        belongs_to = "super::draw_categories::Entity",
+        from = "Column::CategoryId",
+        to = "super::draw_categories::Column::Id",
+        on_delete = "Restrict"
+    )]
+    Category,
     #[sea_orm(has_many = "super::participations::Entity")]
     Participations,
     #[sea_orm(has_many = "super::transactions::Entity")]
@@ -49,6 +58,12 @@ pub enum Relation {
 impl Related<super::users::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Winner.def()
+    }
+}
+
+impl Related<super::draw_categories::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Category.def()
     }
 }
 

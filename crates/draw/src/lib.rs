@@ -6,10 +6,12 @@
 pub mod enums;
 pub mod prelude;
 
+pub mod draw_categories;
 pub mod draws;
 pub mod participations;
 pub mod sessions;
 pub mod transactions;
+pub mod user_preferences;
 pub mod users;
 pub mod winners;
 
@@ -30,5 +32,7 @@ pub fn create_statements(backend: DbBackend) -> Vec<TableCreateStatement> {
         s.create_table_from_entity(participations::Entity),
         s.create_table_from_entity(transactions::Entity),
         s.create_table_from_entity(winners::Entity),
+        s.create_table_from_entity(user_preferences::Entity),
+        s.create_table_from_entity(draw_categories::Entity),
     ]
 }

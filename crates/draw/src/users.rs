@@ -40,6 +40,8 @@ pub enum Relation {
     Wins,
     #[sea_orm(has_many = "super::draws::Entity")]
     WonDraws,
+    #[sea_orm(has_one = "super::user_preferences::Entity")]
+    Preferences,
 }
 
 impl Related<super::participations::Entity> for Entity {
@@ -63,6 +65,12 @@ impl Related<super::winners::Entity> for Entity {
 impl Related<super::draws::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::WonDraws.def()
+    }
+}
+
+impl Related<super::user_preferences::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Preferences.def()
     }
 }
 

@@ -1,10 +1,13 @@
 //! The draw domain (Lucky11), in the order of its own history: version 1.0.0, the initial
-//! schema of 1 July 2025, then the recommended performance indexes.
+//! schema of 1 July 2025, then the recommended performance indexes, then the versions the
+//! seed plans: 1.1.0 user preferences and 1.3.0 draw categories.
 
 use crate::{Migration, Migrator};
 
 mod m20250701_000000_initial_schema;
 mod m20250701_000100_performance_indexes;
+mod m20250801_000000_user_preferences;
+mod m20251001_000000_draw_categories;
 
 pub fn migrator() -> Migrator {
     Migrator::new(
@@ -17,6 +20,14 @@ pub fn migrator() -> Migrator {
             Migration::new(
                 m20250701_000100_performance_indexes::Migration,
                 include_str!("m20250701_000100_performance_indexes.rs"),
+            ),
+            Migration::new(
+                m20250801_000000_user_preferences::Migration,
+                include_str!("m20250801_000000_user_preferences.rs"),
+            ),
+            Migration::new(
+                m20251001_000000_draw_categories::Migration,
+                include_str!("m20251001_000000_draw_categories.rs"),
             ),
         ],
     )

@@ -16,7 +16,7 @@ use sea_orm::entity::prelude::async_trait;
 use sea_orm::prelude::Decimal;
 use sea_orm::sea_query::TableCreateStatement;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
-use seedbed_draw::enums::TransactionType;
+use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
 
@@ -48,6 +48,8 @@ impl Seeder for DrawSeeder {
         vec![
             table::<sessions::Entity>(),
             table::<users::Entity>(),
+            table::<user_preferences::Entity>(),
+            table::<draw_categories::Entity>(),
             table::<draws::Entity>(),
             table::<participations::Entity>(),
             table::<transactions::Entity>(),
@@ -92,6 +94,25 @@ impl Seeder for DrawSeeder {
 
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
         generate(ctx).await
+    }
+}
+
+/// The categories of version 1.3.0, in id order: slug, name, description. The migration's
+/// backfill creates the same ones for draws that existed before it.
+const CATEGORIES: [(&str, &str, &str); 4] = [
+    ("classic", "Classic", "Everyday draws with a modest prize."),
+    ("daily", "Daily", "A new draw every day."),
+    ("weekend", "Weekend", "Bigger prizes from Friday to Sunday."),
+    ("mega", "Mega", "The largest jackpots."),
+];
+
+/// The category id a title's first word picks, as version 1.3.0's backfill does.
+fn category_of(kind: &str) -> i32 {
+    match kind {
+        "Daily" => 2,
+        "Weekend" | "Friday" => 3,
+        "Mega" => 4,
+        _ => 1,
     }
 }
 
@@ -237,6 +258,56 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     ctx.close(&mut sink).await?;
 
+    // Preferences (version 1.1.0): one row per player; tiny data shows every value.
+    let mut rng = ctx.streams.rng(DOMAIN, "user_preferences");
+    let mut sink = ctx.sink::<user_preferences::Entity>(n as u64);
+    const LANGUAGES: [Language; 5] = [Language::En, Language::Es, Language::Fr, Language::De, Language::Pt];
+    const THEMES: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+    for (i, p) in players.iter().enumerate() {
+        let language = if i < LANGUAGES.len() {
+            LANGUAGES[i]
+        } else {
+            LANGUAGES[[0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4][rng.below(11)]]
+        };
+        let theme = if i < THEMES.len() { THEMES[i] } else { THEMES[[0, 0, 1, 2][rng.below(4)]] };
+        let updated =
+            if rng.percent(40) { rng.time_between(p.created, now - Duration::minutes(5)) } else { p.created };
+        ctx.put(
+            &mut sink,
+            &user_preferences::Model {
+                user_id: p.id.clone(),
+                notify_email: rng.percent(85),
+                notify_push: rng.percent(70),
+                notify_sms: rng.percent(15),
+                language,
+                theme,
+                marketing_opt_in: rng.percent(30),
+                created_at: p.created,
+                updated_at: updated,
+            },
+        )
+        .await?;
+    }
+    ctx.close(&mut sink).await?;
+
+    // Categories (version 1.3.0): the four a draw's title picks from.
+    let mut sink = ctx.sink::<draw_categories::Entity>(CATEGORIES.len() as u64);
+    for (i, (slug, name, description)) in CATEGORIES.iter().enumerate() {
+        ctx.put(
+            &mut sink,
+            &draw_categories::Model {
+                id: i as i32 + 1,
+                slug: (*slug).to_owned(),
+                name: (*name).to_owned(),
+                description: Some((*description).to_owned()),
+                sort_order: i as i32 + 1,
+                created_at: oldest,
+            },
+        )
+        .await?;
+    }
+    ctx.close(&mut sink).await?;
+
     // Draws: most are past (drawn, one winner), the rest upcoming.
     let mut pool_rng = ctx.streams.rng(DOMAIN, "activity");
     let mut weights = zipf_weights(&mut pool_rng, n);
@@ -290,15 +361,13 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
     for p in &plans {
         let drawn = p.winner.is_some();
+        let kind = ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)];
         ctx.put(
             &mut sink,
             &draws::Model {
                 id: p.id,
-                title: format!(
-                    "{} Jackpot #{}",
-                    ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)],
-                    p.id
-                ),
+                title: format!("{kind} Jackpot #{}", p.id),
+                category_id: category_of(kind),
                 description: rng.percent(80).then(|| rng.sentence(6..14)),
                 prize_amount: p.prize,
                 entry_fee: p.fee,
@@ -490,7 +559,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     // Rows were written with explicit serial keys, which PostgreSQL's sequences do not see:
     // move them past the seeded keys, so that the application's own inserts work.
     if ctx.backend == DbBackend::Postgres {
-        for table in ["draws", "participations", "transactions", "winners"] {
+        for table in ["draw_categories", "draws", "participations", "transactions", "winners"] {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             );

@@ -74,6 +74,18 @@ pub(super) fn rules() -> Vec<Check> {
              WHERE ABS(w.prize_amount - d.prize_amount) > 0.005 OR w.won_at < d.draw_time",
         ),
         Check::new(
+            "every_user_has_preferences",
+            "every user has a preferences row (version 1.1.0 made one for each existing user)",
+            "SELECT u.id FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_preferences p WHERE p.user_id = u.id)",
+        ),
+        Check::new(
+            "draw_category_follows_title",
+            "a draw's category is the one its title names, as version 1.3.0's backfill sorts them",
+            "SELECT d.id FROM draws d JOIN draw_categories c ON c.id = d.category_id WHERE c.slug <> \
+             CASE WHEN d.title LIKE 'Daily%' THEN 'daily' WHEN d.title LIKE 'Weekend%' OR d.title LIKE 'Friday%' THEN 'weekend' \
+             WHEN d.title LIKE 'Mega%' THEN 'mega' ELSE 'classic' END",
+        ),
+        Check::new(
             "streak_within_participations",
             "a user's current streak is at most their participations",
             "SELECT id FROM users WHERE current_streak > total_participations",

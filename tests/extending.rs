@@ -1,0 +1,133 @@
+//! Extending a domain, as docs/extending.md teaches: the draw domain's worked versions 1.1
+//! and 1.3 migrate a database that already holds data, and `seedbed migrate generate` adds a
+//! migration that compiles and is pending at once.
+
+use sea_orm::prelude::{DateTimeUtc, Decimal};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
+use seedbed_core::Backend;
+use seedbed_draw::{draw_categories, draws, user_preferences, users};
+use seedbed_seeds::{Profile, Quiet, SeedOptions};
+
+use crate::util::{TestDb, backend_tests, domains};
+
+/// Everything a draw held before version 1.3.0.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+struct DrawBefore13 {
+    id: i32,
+    title: String,
+    prize_amount: Decimal,
+    entry_fee: i32,
+    max_participants: i32,
+    current_participants: i32,
+    draw_time: DateTimeUtc,
+    is_active: bool,
+    winner_id: Option<String>,
+    updated_at: DateTimeUtc,
+}
+
+async fn draws_before_13(db: &DatabaseConnection) -> Vec<DrawBefore13> {
+    use draws::Column::*;
+    draws::Entity::find()
+        .select_only()
+        .columns([
+            Id,
+            Title,
+            PrizeAmount,
+            EntryFee,
+            MaxParticipants,
+            CurrentParticipants,
+            DrawTime,
+            IsActive,
+            WinnerId,
+            UpdatedAt,
+        ])
+        .order_by_asc(Id)
+        .into_model::<DrawBefore13>()
+        .all(db)
+        .await
+        .unwrap()
+}
+
+/// The digests of every draw table but the two version 1.3.0 changes.
+async fn untouched_digests(db: &DatabaseConnection) -> Vec<String> {
+    let seeder = domains().iter().find(|d| d.name == "draw").unwrap().seeder;
+    let mut out = Vec::new();
+    for table in seeder.tables() {
+        if !["draws", "draw_categories"].contains(&table.name()) {
+            out.push(format!("{:?}", table.digest(db).await.unwrap()));
+        }
+    }
+    out
+}
+
+backend_tests!(the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else);
+async fn the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let domain = domains().iter().find(|d| d.name == "draw").unwrap();
+    let db = t.migrated(domain).await;
+    let opts = SeedOptions { profile: Profile::Dev, ..Default::default() };
+    let hash = seedbed_seeds::accounts::dev_password_hash();
+    seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash).await.unwrap();
+    let migrator = (domain.migrator)();
+    assert_eq!(migrator.versions().last().unwrap(), "m20251001_000000_draw_categories");
+    // A dev database as it stood before version 1.3.0: its down keeps every draw.
+    migrator.down(&db, 1).await.unwrap();
+    let draws_before = draws_before_13(&db).await;
+    let untouched = untouched_digests(&db).await;
+    assert!(draws_before.len() >= 250, "dev should hold hundreds of draws, not {}", draws_before.len());
+
+    migrator.up(&db, None).await.unwrap();
+
+    assert_eq!(draws_before_13(&db).await, draws_before, "the backfill changed a draw beyond its category");
+    assert_eq!(untouched_digests(&db).await, untouched, "the backfill changed another table");
+    let categories =
+        draw_categories::Entity::find().order_by_asc(draw_categories::Column::Id).all(&db).await.unwrap();
+    let slugs: Vec<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(slugs, ["classic", "daily", "weekend", "mega"]);
+    let all = draws::Entity::find().all(&db).await.unwrap();
+    assert_eq!(all.len(), draws_before.len());
+    for d in &all {
+        let slug = categories.iter().find(|c| c.id == d.category_id).map(|c| c.slug.as_str());
+        let expected = match d.title.split_whitespace().next() {
+            Some("Daily") => "daily",
+            Some("Weekend" | "Friday") => "weekend",
+            Some("Mega") => "mega",
+            _ => "classic",
+        };
+        assert_eq!(slug, Some(expected), "draw {} ({}) went to the wrong category", d.id, d.title);
+    }
+    // And the domain's own checks agree.
+    let checks = seedbed_seeds::checks(domain.seeder, db.get_database_backend());
+    let findings = seedbed_seeds::checks::run(&db, &checks).await.unwrap();
+    let failing: Vec<_> = findings.iter().filter(|f| f.violations > 0).map(|f| f.name.as_str()).collect();
+    assert!(failing.is_empty(), "checks failing after the backfill: {failing:?}");
+}
+
+backend_tests!(the_preferences_step_gives_every_existing_user_defaults);
+async fn the_preferences_step_gives_every_existing_user_defaults(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let domain = domains().iter().find(|d| d.name == "draw").unwrap();
+    let db = t.migrated(domain).await;
+    let opts = SeedOptions { profile: Profile::Tiny, ..Default::default() };
+    let hash = seedbed_seeds::accounts::dev_password_hash();
+    seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash).await.unwrap();
+    let migrator = (domain.migrator)();
+    // Back to before version 1.1.0 (the categories of 1.3.0 go first), then forward again.
+    migrator.down(&db, 2).await.unwrap();
+    migrator.up(&db, None).await.unwrap();
+    let users = users::Entity::find().all(&db).await.unwrap();
+    let prefs = user_preferences::Entity::find().all(&db).await.unwrap();
+    assert_eq!(prefs.len(), users.len(), "one preferences row per existing user");
+    let defaults = user_preferences::Entity::find()
+        .filter(user_preferences::Column::NotifyEmail.eq(true))
+        .filter(user_preferences::Column::NotifySms.eq(false))
+        .filter(user_preferences::Column::MarketingOptIn.eq(false))
+        .filter(user_preferences::Column::Language.eq(seedbed_draw::enums::Language::En))
+        .filter(user_preferences::Column::Theme.eq(seedbed_draw::enums::Theme::System))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(defaults.len(), users.len(), "the data step must give the documented defaults");
+}

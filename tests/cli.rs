@@ -178,6 +178,17 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             2,
             "which is not this machine",
         ),
+        bad(
+            &["migrate", "generate", "--domain", "draw", "Add-Nickname"],
+            2,
+            "is not a snake_case migration name",
+        ),
+        bad(&["migrate", "generate", "--domain", "lottery", "add_nickname"], 2, "invalid value 'lottery'"),
+        bad(
+            &["migrate", "generate", "--domain", "draw", "add_nickname"],
+            2,
+            "run it inside the seedbed workspace",
+        ),
     ];
     assert!(cases.len() >= 20, "the catalogue promises at least 20 cases");
     for case in &cases {
@@ -231,6 +242,7 @@ fn help_is_there_for_every_command() {
         vec!["migrate", "drift", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
+        vec!["migrate", "generate", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);

@@ -2,6 +2,9 @@
 //! and 1.3 migrate a database that already holds data, and `seedbed migrate generate` adds a
 //! migration that compiles and is pending at once.
 
+use std::path::Path;
+use std::process::Command;
+
 use sea_orm::prelude::{DateTimeUtc, Decimal};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
@@ -10,7 +13,7 @@ use seedbed_core::Backend;
 use seedbed_draw::{draw_categories, draws, user_preferences, users};
 use seedbed_seeds::{Profile, Quiet, SeedOptions};
 
-use crate::util::{TestDb, backend_tests, domains};
+use crate::util::{TestDb, assert_success, backend_tests, domains, run, seedbed_command, show};
 
 /// Everything a draw held before version 1.3.0.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -130,4 +133,78 @@ async fn the_preferences_step_gives_every_existing_user_defaults(backend: Backen
         .await
         .unwrap();
     assert_eq!(defaults.len(), users.len(), "the data step must give the documented defaults");
+}
+
+/// Copies the workspace's sources (not `target/`, not `.git`) to `to`.
+fn copy_sources(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if [".git", "target", ".seedbed"].iter().any(|skip| name == *skip) {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dst).unwrap();
+            copy_sources(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+fn migration_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).unwrap().count()
+}
+
+#[test]
+fn generate_writes_a_migration_that_compiles_and_is_pending() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let scratch = std::env::temp_dir().join(format!("seedbed-generate-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    copy_sources(workspace, &scratch);
+    let draw_dir = scratch.join("migration/src/draw");
+    let before = migration_files(&draw_dir);
+
+    // The guide's command, from inside the workspace.
+    let generate = |args: &[&str]| {
+        let mut cmd = seedbed_command();
+        cmd.args(["migrate", "generate", "--domain", "draw"]).args(args).current_dir(&scratch);
+        run(cmd)
+    };
+    let out = generate(&["add_marker_column", "--dry-run"]);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_add_marker_column.rs"), "{}", show(&out));
+    assert_eq!(migration_files(&draw_dir), before, "--dry-run wrote a file");
+    assert_success(&generate(&["add_marker_column"]));
+    assert_eq!(migration_files(&draw_dir), before + 1);
+    let out = generate(&["add_marker_column"]);
+    assert_eq!(out.status.code(), Some(2), "a clash must be refused\n{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has a migration named add_marker_column"));
+
+    // Rebuilt, the scratch workspace lists it as pending. It builds into this workspace's
+    // target directory, which already holds every dependency, under a binary name of its own.
+    let manifest = scratch.join("crates/seedbed/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replacen(
+        "publish.workspace = true\n",
+        "publish.workspace = true\nautobins = false\n\n[[bin]]\nname = \"seedbed-scratch\"\npath = \"src/main.rs\"\n",
+        1,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let target = std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_owned();
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args(["run", "-q", "--offline", "-p", "seedbed", "--bin", "seedbed-scratch", "--target-dir"])
+        .arg(&target)
+        .args(["--", "migrate", "status", "--domain", "draw", "--database-url"])
+        .arg(format!("sqlite://{}", scratch.join("db").display()))
+        .current_dir(&scratch);
+    let out = run(cargo);
+    assert_success(&out);
+    let pending = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.trim_start().starts_with("pending") && l.ends_with("_add_marker_column"))
+        .count();
+    assert_eq!(pending, 1, "the generated migration is not listed as pending\n{}", show(&out));
+    std::fs::remove_dir_all(&scratch).ok();
 }

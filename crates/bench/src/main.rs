@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use sea_orm::sqlx::{self, Column, ConnectOptions, Connection, Executor, Row, TypeInfo, ValueRef};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use seedbed::DOMAINS;
 use seedbed_core::Target;
 
@@ -328,6 +329,50 @@ struct Cli {
     /// Measure fixture acquisition instead of the seeder.
     #[arg(long)]
     fixtures: bool,
+    /// Measure the draw domain's version 1.3.0 backfill instead: seed the draw domain, revert
+    /// the migration, and time `migrate up` putting it back.
+    #[arg(long, conflicts_with = "fixtures")]
+    backfill: bool,
+}
+
+/// The server URL a backend is benchmarked at.
+fn bench_url(backend: &str, work: &Path) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}", work.join("sqlite").display()),
+        "postgres" => std::env::var("SEEDBED_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        _ => {
+            std::env::var("SEEDBED_BENCH_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+        }
+    }
+}
+
+/// Version 1.3.0 on a draw domain seeded before it: how long its `up` (categories, a nullable
+/// column, the batched backfill, NOT NULL, key and index) takes.
+async fn backfill(
+    binary: &Path,
+    work: &Path,
+    backends: &[String],
+    profiles: &[String],
+) -> anyhow::Result<()> {
+    println!("| backend | profile | draws | migrate up of draw_categories (s) |");
+    println!("| --- | --- | ---: | ---: |");
+    for backend in backends {
+        let url = bench_url(backend, work);
+        for profile in profiles {
+            let prefix = "bench_backfill_";
+            seedbed(binary, &url, prefix, &["migrate", "fresh", "--domain", "draw"])?;
+            seedbed(binary, &url, prefix, &["seed", "--domain", "draw", "--profile", profile])?;
+            seedbed(binary, &url, prefix, &["migrate", "down", "--domain", "draw"])?;
+            let run = seedbed(binary, &url, prefix, &["migrate", "up", "--domain", "draw"])?;
+            let target = Target::parse(&url)?.with_prefix(prefix)?;
+            let db = target.connect("draw").await?;
+            let draws = seedbed_draw::draws::Entity::find().count(&db).await?;
+            println!("| {backend} | {profile} | {draws} | {:.2} |", run.wall.as_secs_f64());
+            target.drop_namespace("draw").await?;
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -336,7 +381,7 @@ async fn main() -> anyhow::Result<()> {
     if argv.get(1).map(String::as_str) == Some(MEASURE) {
         return measure(&argv[2..]);
     }
-    let Cli { profiles, backends, fixtures: fixture_mode } = clap::Parser::parse();
+    let Cli { profiles, backends, fixtures: fixture_mode, backfill: backfill_mode } = clap::Parser::parse();
     if fixture_mode {
         return fixtures(&backends).await;
     }
@@ -351,6 +396,11 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&work)?;
     #[cfg(unix)]
     std::fs::set_permissions(&work, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
+    if backfill_mode {
+        let result = backfill(&binary, &work, &backends, &profiles).await;
+        std::fs::remove_dir_all(&work).ok();
+        return result;
+    }
 
     println!(
         "| backend | profile | rows | seeder s | seeder rows/s | peak RSS MiB | engine bulk load | bulk s | bulk rows/s | ratio |"

@@ -84,6 +84,8 @@ enum MigrateCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Write a new, empty migration for a domain and register it last in its migrator.
+    Generate(super::generate::GenerateArgs),
     /// After review: clear failed records and, with --update-checksums, accept edited
     /// migrations. Never runs DDL.
     Repair {
@@ -124,6 +126,10 @@ enum MigrateCommand {
 
 pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     let common = match &args.command {
+        MigrateCommand::Generate(_) => {
+            let MigrateCommand::Generate(generate) = args.command else { unreachable!() };
+            return super::generate::run(generate);
+        }
         MigrateCommand::Up { common, .. }
         | MigrateCommand::Down { common, .. }
         | MigrateCommand::Status { common }
@@ -201,7 +207,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             MigrateCommand::Fresh { .. } => migrator.fresh(db).await?,
             MigrateCommand::Reset { .. } => migrator.reset(db).await?,
             MigrateCommand::Refresh { .. } => migrator.refresh(db).await?,
-            MigrateCommand::Drift { .. } => unreachable!("run by drift() above"),
+            MigrateCommand::Drift { .. } | MigrateCommand::Generate(_) => unreachable!("run above"),
             MigrateCommand::Status { .. } => {
                 print_status(domain, &target, &migrator.status(db).await?);
                 continue;

@@ -14,6 +14,7 @@ mod args;
 mod backup;
 mod data;
 mod docs;
+mod generate;
 mod migrate;
 mod progress;
 

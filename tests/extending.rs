@@ -2,7 +2,7 @@
 //! and 1.3 migrate a database that already holds data, and `seedbed migrate generate` adds a
 //! migration that compiles and is pending at once.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sea_orm::prelude::{DateTimeUtc, Decimal};
@@ -153,6 +153,40 @@ fn copy_sources(from: &Path, to: &Path) {
     }
 }
 
+/// Renames every package `X` of the scratch workspace `X-scratch`, keeping the names the
+/// code uses (the dependency keys).
+fn rename_packages(scratch: &Path) {
+    let edit = |path: PathBuf, f: &dyn Fn(String) -> String| {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        std::fs::write(&path, f(text)).unwrap();
+    };
+    // Path dependencies, in the workspace's table and in members (fixtures-example's).
+    let repoint = |text: String| {
+        text.lines()
+            .map(|l| match l.split_once(" = { path = ") {
+                Some((key, rest)) if key.starts_with("seedbed") => {
+                    format!("{key} = {{ package = \"{key}-scratch\", path = {rest}")
+                }
+                _ => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut members: Vec<PathBuf> = ["migration", "seeds", "tests"].iter().map(|d| scratch.join(d)).collect();
+    members.extend(std::fs::read_dir(scratch.join("crates")).unwrap().map(|e| e.unwrap().path()));
+    for dir in members {
+        edit(dir.join("Cargo.toml"), &|text| {
+            let start = text.find("\nname = \"").expect("a package name") + "\nname = \"".len();
+            let end = start + text[start..].find('"').unwrap();
+            repoint(format!("{}-scratch{}", &text[..end], &text[end..]))
+        });
+    }
+    edit(scratch.join("Cargo.toml"), &repoint);
+    edit(scratch.join("crates/seedbed/src/main.rs"), &|text| {
+        text.replace("seedbed::cli", "seedbed_scratch::cli")
+    });
+}
+
 fn migration_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).unwrap().count()
 }
@@ -183,23 +217,28 @@ fn generate_writes_a_migration_that_compiles_and_is_pending() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("already has a migration named add_marker_column"));
 
     // Rebuilt, the scratch workspace lists it as pending. It builds into this workspace's
-    // target directory, which already holds every dependency, under a binary name of its own.
-    let manifest = scratch.join("crates/seedbed/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replacen(
-        "publish.workspace = true\n",
-        "publish.workspace = true\nautobins = false\n\n[[bin]]\nname = \"seedbed-scratch\"\npath = \"src/main.rs\"\n",
-        1,
-    );
-    std::fs::write(&manifest, text).unwrap();
+    // target directory, which already holds every dependency; its packages get names of
+    // their own, since Cargo names a member's artifacts by its path inside the workspace,
+    // which is the same here, and they would overwrite this workspace's.
+    rename_packages(&scratch);
     let target = std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_owned();
+    // Tidy: the scratch crates' artifacts leave `deps/` once the run is over.
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
+    let listing = || -> std::collections::BTreeSet<std::ffi::OsString> {
+        std::fs::read_dir(&deps).unwrap().map(|e| e.unwrap().file_name()).collect()
+    };
+    let ours = listing();
     let mut cargo = Command::new(env!("CARGO"));
     cargo
-        .args(["run", "-q", "--offline", "-p", "seedbed", "--bin", "seedbed-scratch", "--target-dir"])
+        .args(["run", "-q", "--offline", "-p", "seedbed-scratch", "--target-dir"])
         .arg(&target)
         .args(["--", "migrate", "status", "--domain", "draw", "--database-url"])
         .arg(format!("sqlite://{}", scratch.join("db").display()))
         .current_dir(&scratch);
     let out = run(cargo);
+    for scratch_artifact in listing().difference(&ours) {
+        let _ = std::fs::remove_file(deps.join(scratch_artifact));
+    }
     assert_success(&out);
     let pending = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -3,6 +3,7 @@
 //! no panic or backtrace, no password, and no change to the database.
 
 use std::process::Output;
+use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
 use seedbed_core::Backend;
@@ -56,6 +57,16 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
     let pg_host = pg.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
     let my = server_url(Backend::MySql).unwrap();
     let my_host = my.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
+    // A SQLite target whose draw domain another process holds, and a file that is no backup.
+    let busy_dir = std::env::temp_dir().join(format!("seedbed-busy-{}", std::process::id()));
+    let busy = format!("sqlite://{}", busy_dir.display());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let held = rt
+        .block_on(seedbed_core::Target::parse(&busy).unwrap().lock("draw", Duration::ZERO, |_| {}))
+        .expect("a free lock");
+    let garbage = busy_dir.join("garbage.backup");
+    std::fs::write(&garbage, "not a backup").unwrap();
+    let garbage = garbage.display().to_string();
     let cases = [
         bad(&["migrate", "up", "--domain", "lottery"], 2, "invalid value 'lottery'"),
         bad(&["migrate", "sideways"], 2, "unrecognized subcommand"),
@@ -196,6 +207,8 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
         assert_fails(&seedbed(&args), case.code, case.needle);
     }
     assert!(!std::env::temp_dir().join("unused").exists(), "a refused command created its data directory");
+    rt.block_on(held.release());
+    std::fs::remove_dir_all(busy_dir).ok();
 }
 
 #[test]

@@ -190,6 +190,16 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             "which is not this machine",
         ),
         bad(
+            &["migrate", "up", "--domain", "draw", "--lock-timeout", "0", "--database-url", &busy],
+            4,
+            "gave up after 0 s",
+        ),
+        bad(
+            &["restore", "--domain", "draw", "-i", &garbage, "--database-url", &busy],
+            2,
+            "is not a seedbed backup",
+        ),
+        bad(
             &["migrate", "generate", "--domain", "draw", "Add-Nickname"],
             2,
             "is not a snake_case migration name",

@@ -89,9 +89,9 @@ impl Target {
         }
     }
 
-    /// Replaces `domain`'s namespace with the contents of `file`, written by [`Target::backup`]
-    /// on the same backend. The file is checked first; a bad one changes nothing.
-    pub async fn restore(&self, domain: &str, file: &Path) -> Result<(), BackupError> {
+    /// Checks that `file` is a backup of `domain` that [`Target::restore`] can load here,
+    /// without changing anything: before taking the domain's lock, say.
+    pub async fn check_backup(&self, domain: &str, file: &Path) -> Result<(), BackupError> {
         let path = file.display().to_string();
         if !file.exists() {
             return Err(BackupError::Missing { path });
@@ -104,7 +104,7 @@ impl Target {
         let ns = self.namespace(domain);
         match &self.location {
             Location::Sqlite { .. } => {
-                let header = std::fs::read(file).map_err(io(file))?;
+                let (header, _) = ends(file, 16)?;
                 if !header.starts_with(b"SQLite format 3\0") {
                     return Err(not_a_backup("no SQLite header".into()));
                 }
@@ -128,22 +128,7 @@ impl Target {
                     Ok((ok, _)) => return Err(not_a_backup(ok)),
                     Err(e) => return Err(not_a_backup(e.to_string())),
                 }
-                let live = self.sqlite_path(domain).expect("a SQLite target");
-                if let Some(dir) = live.parent() {
-                    std::fs::create_dir_all(dir).map_err(io(dir))?;
-                }
-                // Copy beside the live file, then rename over it: the live file is whole until
-                // the new one is.
-                let mut incoming = live.clone().into_os_string();
-                incoming.push(".restoring");
-                let incoming = PathBuf::from(incoming);
-                std::fs::copy(file, &incoming).map_err(io(&incoming))?;
-                for suffix in ["-wal", "-shm", "-journal"] {
-                    let mut side = live.clone().into_os_string();
-                    side.push(suffix);
-                    let _ = std::fs::remove_file(side);
-                }
-                std::fs::rename(&incoming, &live).map_err(io(&live))
+                Ok(())
             }
             Location::Server { backend: Backend::Postgres, .. } => {
                 let mut cmd = self.pg_tool("pg_restore");
@@ -169,6 +154,57 @@ impl Target {
                         None => not_a_backup("it holds no schema".into()),
                     });
                 }
+                Ok(())
+            }
+            Location::Server { .. } => {
+                let (head, tail) = ends(file, 200)?;
+                let (head, tail) = (String::from_utf8_lossy(&head), String::from_utf8_lossy(&tail));
+                // Recent mariadb-dump versions put a sandbox-mode line before the banner.
+                if !head
+                    .lines()
+                    .take(3)
+                    .any(|l| l.starts_with("-- MariaDB dump") || l.starts_with("-- MySQL dump"))
+                {
+                    return Err(not_a_backup("no mariadb-dump header".into()));
+                }
+                if !tail.contains("-- Dump completed") {
+                    return Err(not_a_backup("it stops before the end of the dump".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Replaces `domain`'s namespace with the contents of `file`, written by [`Target::backup`]
+    /// on the same backend. The file is checked first; a bad one changes nothing.
+    pub async fn restore(&self, domain: &str, file: &Path) -> Result<(), BackupError> {
+        self.check_backup(domain, file).await?;
+        let not_a_backup = |detail: String| BackupError::NotABackup {
+            path: file.display().to_string(),
+            backend: self.backend(),
+            detail,
+        };
+        let ns = self.namespace(domain);
+        match &self.location {
+            Location::Sqlite { .. } => {
+                let live = self.sqlite_path(domain).expect("a SQLite target");
+                if let Some(dir) = live.parent() {
+                    std::fs::create_dir_all(dir).map_err(io(dir))?;
+                }
+                // Copy beside the live file, then rename over it: the live file is whole until
+                // the new one is.
+                let mut incoming = live.clone().into_os_string();
+                incoming.push(".restoring");
+                let incoming = PathBuf::from(incoming);
+                std::fs::copy(file, &incoming).map_err(io(&incoming))?;
+                for suffix in ["-wal", "-shm", "-journal"] {
+                    let mut side = live.clone().into_os_string();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(side);
+                }
+                std::fs::rename(&incoming, &live).map_err(io(&live))
+            }
+            Location::Server { backend: Backend::Postgres, .. } => {
                 // Keep the live schema aside until the restore has committed.
                 let aside = format!("{ns}_before_restore_{}", std::process::id());
                 let existed = self.namespace_exists(domain).await?;
@@ -205,20 +241,6 @@ impl Target {
                 outcome.map_err(|e| BackupError::Tool { tool: "DROP SCHEMA".into(), detail: e.to_string() })
             }
             Location::Server { .. } => {
-                let text = std::fs::read(file).map_err(io(file))?;
-                let head = String::from_utf8_lossy(&text[..text.len().min(200)]).to_string();
-                let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(200)..]).to_string();
-                // Recent mariadb-dump versions put a sandbox-mode line before the banner.
-                if !head
-                    .lines()
-                    .take(3)
-                    .any(|l| l.starts_with("-- MariaDB dump") || l.starts_with("-- MySQL dump"))
-                {
-                    return Err(not_a_backup("no mariadb-dump header".into()));
-                }
-                if !tail.contains("-- Dump completed") {
-                    return Err(not_a_backup("it stops before the end of the dump".into()));
-                }
                 // Load it into a scratch database first: a file the server rejects changes
                 // nothing; only then replace the live database.
                 let trial = self.clone().with_prefix(&format!("sbrestore{}_", std::process::id()))?;
@@ -299,6 +321,19 @@ impl Target {
         let input = std::fs::File::open(file).map_err(io(file))?;
         run(cmd, &tool, "MariaDB's client tools (mariadb-client)", Some(input)).await.map(drop)
     }
+}
+
+/// The first and the last `n` bytes of `file`, without reading what lies between.
+fn ends(file: &Path, n: u64) -> Result<(Vec<u8>, Vec<u8>), BackupError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(file).map_err(io(file))?;
+    let len = f.metadata().map_err(io(file))?.len();
+    let mut head = Vec::new();
+    (&mut f).take(n).read_to_end(&mut head).map_err(io(file))?;
+    f.seek(SeekFrom::Start(len.saturating_sub(n))).map_err(io(file))?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).map_err(io(file))?;
+    Ok((head, tail))
 }
 
 /// The first of `names` on PATH, or the first name (whose absence `run` then reports).

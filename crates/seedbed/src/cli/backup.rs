@@ -50,11 +50,9 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
     let domain = find(&args.domain).expect("validated by the argument parser");
     args.guard.check(&target, "restore", &[domain])?;
-    if !args.input.exists() {
-        // Before the lock, which would create the data directory of a SQLite target.
-        let missing = seedbed_core::BackupError::Missing { path: args.input.display().to_string() };
-        return Err(anyhow::Error::new(missing).context(domain.name));
-    }
+    // Before the lock: a bad file is refused at once, and the lock would create the data
+    // directory of a SQLite target.
+    target.check_backup(domain.name, &args.input).await.context(domain.name)?;
     let lock = args.lock.lock(&target, domain.name).await?;
     target.restore(domain.name, &args.input).await.context(domain.name)?;
     lock.release().await;

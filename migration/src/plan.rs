@@ -8,6 +8,7 @@
 //! statement callback records every statement that is not a read. The live namespace is
 //! only read; the scratch namespace is the caller's to drop.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use sea_orm_migration::prelude::*;
@@ -17,7 +18,7 @@ use seedbed_core::driver_message;
 use seedbed_core::introspect::Snapshot;
 
 use crate::runner::{Direction, drop_statements, exec_conn};
-use crate::{HISTORY_TABLE, MigrateError, Migration, Migrator};
+use crate::{HISTORY_TABLE, HistoryRow, MigrateError, Migration, Migrator};
 
 /// The commands a dry run can stand in for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,13 +72,9 @@ impl Migrator {
             }
         });
         let scratch = &scratch;
-        let backend = scratch.get_database_backend();
-        if backend == DbBackend::Sqlite {
-            // As in a real run, where the runner switches enforcement off around a migration.
-            exec_conn(scratch, "PRAGMA foreign_keys = OFF").await.map_err(|e| self.db_err(e))?;
-        }
         let mut steps = Vec::new();
         if plan == Plan::Fresh {
+            self.replay_applied(None, scratch).await?;
             let drops = match live {
                 Some(live) => drop_statements(live).await.map_err(|e| self.db_err(e))?,
                 None => Vec::new(),
@@ -95,13 +92,7 @@ impl Migrator {
             return Ok(steps);
         }
 
-        let applied = match live {
-            Some(live) => self.applied_known(live, false).await?,
-            None => Default::default(),
-        };
-        for m in self.migrations.iter().filter(|m| applied.contains_key(m.version())) {
-            self.replay(scratch, m).await?;
-        }
+        let applied = self.replay_applied(live, scratch).await?;
         let applied_newest_first =
             || self.migrations.iter().rev().filter(|m| applied.contains_key(m.version()));
         let pending = || self.migrations.iter().filter(|m| !applied.contains_key(m.version()));
@@ -148,13 +139,7 @@ impl Migrator {
         live: &DatabaseConnection,
         scratch: &DatabaseConnection,
     ) -> Result<Vec<String>, MigrateError> {
-        if scratch.get_database_backend() == DbBackend::Sqlite {
-            exec_conn(scratch, "PRAGMA foreign_keys = OFF").await.map_err(|e| self.db_err(e))?;
-        }
-        let applied = self.applied_known(live, false).await?;
-        for m in self.migrations.iter().filter(|m| applied.contains_key(m.version())) {
-            self.replay(scratch, m).await?;
-        }
+        self.replay_applied(Some(live), scratch).await?;
         let read = |db| async move {
             Snapshot::read(db).await.map(|s| s.without(HISTORY_TABLE)).map_err(|e| self.db_err(e))
         };
@@ -163,9 +148,23 @@ impl Migrator {
         Ok(expected.diff(&actual))
     }
 
-    /// Applies `m` to the scratch namespace without recording its statements.
-    async fn replay(&self, scratch: &DatabaseConnection, m: &Migration) -> Result<(), MigrateError> {
-        m.inner.up(&SchemaManager::new(scratch)).await.map_err(|e| self.dry_failed(m, e))
+    /// Brings `scratch` to what `live`'s applied migrations produce (leaves it empty for
+    /// `None`), with SQLite's foreign keys off as the runner has them around a migration,
+    /// and returns `live`'s history. Refuses a history the real command would refuse.
+    async fn replay_applied(
+        &self,
+        live: Option<&DatabaseConnection>,
+        scratch: &DatabaseConnection,
+    ) -> Result<BTreeMap<String, HistoryRow>, MigrateError> {
+        if scratch.get_database_backend() == DbBackend::Sqlite {
+            exec_conn(scratch, "PRAGMA foreign_keys = OFF").await.map_err(|e| self.db_err(e))?;
+        }
+        let Some(live) = live else { return Ok(BTreeMap::new()) };
+        let applied = self.applied_known(live, false).await?;
+        for m in self.migrations.iter().filter(|m| applied.contains_key(m.version())) {
+            m.inner.up(&SchemaManager::new(scratch)).await.map_err(|e| self.dry_failed(m, e))?;
+        }
+        Ok(applied)
     }
 
     async fn record(

@@ -239,13 +239,7 @@ async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
     println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
     let dir = std::env::temp_dir().join(format!("seedbed-bench-fixtures-{}", std::process::id()));
     for backend in backends {
-        let url = match backend.as_str() {
-            "sqlite" => format!("sqlite://{}", dir.display()),
-            "postgres" => std::env::var("SEEDBED_BENCH_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-            _ => std::env::var("SEEDBED_BENCH_MYSQL_URL")
-                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
-        };
+        let url = bench_url(backend, &dir);
         for (label, domains) in
             [("draw", vec![Domain::Draw]), ("all three", vec![Domain::Raffle, Domain::Draw, Domain::Booking])]
         {
@@ -335,10 +329,11 @@ struct Cli {
     backfill: bool,
 }
 
-/// The server URL a backend is benchmarked at.
-fn bench_url(backend: &str, work: &Path) -> String {
+/// Where a backend is benchmarked: SQLite files under `sqlite_dir`, the servers at their
+/// default local addresses unless `SEEDBED_BENCH_POSTGRES_URL`/`SEEDBED_BENCH_MYSQL_URL` say.
+fn bench_url(backend: &str, sqlite_dir: &Path) -> String {
     match backend {
-        "sqlite" => format!("sqlite://{}", work.join("sqlite").display()),
+        "sqlite" => format!("sqlite://{}", sqlite_dir.display()),
         "postgres" => std::env::var("SEEDBED_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
         _ => {
@@ -358,7 +353,7 @@ async fn backfill(
     println!("| backend | profile | draws | migrate up of draw_categories (s) |");
     println!("| --- | --- | ---: | ---: |");
     for backend in backends {
-        let url = bench_url(backend, work);
+        let url = bench_url(backend, &work.join("sqlite"));
         for profile in profiles {
             let prefix = "bench_backfill_";
             seedbed(binary, &url, prefix, &["migrate", "fresh", "--domain", "draw"])?;
@@ -407,22 +402,11 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
     for backend in &backends {
-        let (url, method) = match backend.as_str() {
-            "sqlite" => (
-                format!("sqlite://{}", work.join("sqlite").display()),
-                "INSERT … SELECT from the attached copy, one transaction",
-            ),
-            "postgres" => (
-                std::env::var("SEEDBED_BENCH_POSTGRES_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-                "COPY FROM STDIN (CSV files)",
-            ),
-            "mysql" => (
-                std::env::var("SEEDBED_BENCH_MYSQL_URL")
-                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
-                "LOAD DATA INFILE (server-side files)",
-            ),
-            other => bail!("unknown backend {other}: use sqlite, postgres or mysql"),
+        let url = bench_url(backend, &work.join("sqlite"));
+        let method = match backend.as_str() {
+            "sqlite" => "INSERT … SELECT from the attached copy, one transaction",
+            "postgres" => "COPY FROM STDIN (CSV files)",
+            _ => "LOAD DATA INFILE (server-side files)",
         };
         for profile in &profiles {
             let (src, dst) = ("bench_src_", "bench_dst_");

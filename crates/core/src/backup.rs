@@ -79,7 +79,7 @@ impl Target {
                 run(cmd, "pg_dump", "PostgreSQL's client tools (postgresql-client)", None).await.map(drop)
             }
             Location::Server { .. } => {
-                let tool = mysql_tool(&["mariadb-dump", "mysqldump"]);
+                let tool = first_on_path(&["mariadb-dump", "mysqldump"]);
                 let mut cmd = self.mysql_tool(&tool);
                 cmd.args(["--single-transaction", "--routines", "--triggers"])
                     .arg(format!("--result-file={}", file.display()))
@@ -315,7 +315,7 @@ impl Target {
     }
 
     async fn mysql_load(&self, database: &str, file: &Path) -> Result<(), BackupError> {
-        let tool = mysql_tool(&["mariadb", "mysql"]);
+        let tool = first_on_path(&["mariadb", "mysql"]);
         let mut cmd = self.mysql_tool(&tool);
         cmd.arg(format!("--database={database}"));
         let input = std::fs::File::open(file).map_err(io(file))?;
@@ -337,7 +337,7 @@ fn ends(file: &Path, n: u64) -> Result<(Vec<u8>, Vec<u8>), BackupError> {
 }
 
 /// The first of `names` on PATH, or the first name (whose absence `run` then reports).
-fn mysql_tool(names: &[&str]) -> String {
+fn first_on_path(names: &[&str]) -> String {
     let path = std::env::var_os("PATH").unwrap_or_default();
     names
         .iter()

@@ -22,7 +22,7 @@ use crate::ddl::{
 const BATCH: i64 = 1_000;
 
 /// The categories existing draws are sorted into, and how a title picks one.
-pub const CATEGORIES: &[(&str, &str, &str)] = &[
+const CATEGORIES: &[(&str, &str, &str)] = &[
     ("classic", "Classic", "Everyday draws with a modest prize."),
     ("daily", "Daily", "A new draw every day."),
     ("weekend", "Weekend", "Bigger prizes from Friday to Sunday."),

@@ -257,15 +257,25 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Where dry runs and drift checks build the schema that migrations produce: beside the
-/// live namespaces, under a prefix of this process's own.
-fn scratch_of(target: &Target) -> anyhow::Result<Target> {
-    Ok(target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?)
+/// Runs `work` on a scratch namespace for `domain`, beside the live ones under a prefix of
+/// this process's own, and drops it afterwards whether `work` succeeded or not: where dry
+/// runs and drift checks build the schema that migrations produce.
+async fn in_scratch<T>(
+    target: &Target,
+    domain: &Domain,
+    work: impl AsyncFnOnce(DatabaseConnection) -> Result<T, seedbed_migration::MigrateError>,
+) -> anyhow::Result<T> {
+    let scratch = target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?;
+    let db = scratch.connect(domain.name).await.context(domain.name)?;
+    let result = work(db).await;
+    let dropped = scratch.drop_namespace(domain.name).await;
+    let value = result?;
+    dropped.with_context(|| format!("dropping the scratch namespace ({})", scratch.describe(domain.name)))?;
+    Ok(value)
 }
 
 /// Lists, for each domain, how its live schema differs from what its migrations produce.
 async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<()> {
-    let scratch = scratch_of(target)?;
     let mut drifted = None;
     for domain in domains {
         if !target.namespace_exists(domain.name).await.context(domain.name)? {
@@ -273,12 +283,8 @@ async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<(
             continue;
         }
         let live = target.connect(domain.name).await.context(domain.name)?;
-        let db = scratch.connect(domain.name).await.context(domain.name)?;
-        let found = (domain.migrator)().drift(&live, &db).await;
-        let dropped = scratch.drop_namespace(domain.name).await;
-        let found = found?;
-        dropped
-            .with_context(|| format!("dropping the drift check's scratch namespace for {}", domain.name))?;
+        let found =
+            in_scratch(target, domain, async |db| (domain.migrator)().drift(&live, &db).await).await?;
         if found.is_empty() {
             say!("{}: no drift ({})", domain.name, target.describe(domain.name));
             continue;
@@ -305,7 +311,6 @@ async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<(
 
 /// Prints what `plan` would run on each domain, changing nothing.
 async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> anyhow::Result<()> {
-    let scratch = scratch_of(target)?;
     let command = match plan {
         Plan::Up(_) => "up",
         Plan::Down(_) => "down",
@@ -319,11 +324,9 @@ async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> an
             true => Some(target.connect(domain.name).await.context(domain.name)?),
             false => None,
         };
-        let db = scratch.connect(domain.name).await.context(domain.name)?;
-        let steps = (domain.migrator)().dry_run(live.as_ref(), db, plan).await;
-        let dropped = scratch.drop_namespace(domain.name).await;
-        let steps = steps?;
-        dropped.with_context(|| format!("dropping the dry run's scratch namespace for {}", domain.name))?;
+        let steps =
+            in_scratch(target, domain, async |db| (domain.migrator)().dry_run(live.as_ref(), db, plan).await)
+                .await?;
         say!(
             "-- {}: dry run of `seedbed migrate {command}` against {}; nothing was changed",
             domain.name,

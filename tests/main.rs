@@ -2,9 +2,10 @@
 //! PostgreSQL and MariaDB, each in namespaces of its own, and over every registered domain:
 //! a new domain is covered by registering it, without new test code.
 //!
-//! PostgreSQL and MariaDB are expected at their default local addresses; see `util` for the
-//! environment variables that point elsewhere. An unreachable server fails its tests with
-//! a message that says how to start it.
+//! PostgreSQL and MariaDB are throwaway servers this test process starts on first use and
+//! removes when it ends (the `seedbed-testserver` crate), so the suite touches no server of
+//! the machine's; `SEEDBED_TEST_POSTGRES_URL` / `SEEDBED_TEST_MYSQL_URL` point it at existing
+//! servers instead. The `galera` tests run on a three-node cluster from the same harness.
 
 mod util;
 
@@ -18,6 +19,7 @@ mod dry_run;
 mod entities;
 mod extending;
 mod fixtures;
+mod galera;
 mod integrity;
 mod locking;
 mod migrations;

@@ -3,12 +3,14 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+use sea_orm::sqlx::{Connection, Row};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr, sqlx};
 use seedbed::{DOMAINS, Domain};
 use seedbed_core::{Backend, Target};
+use seedbed_testserver::Kind;
 
 /// Defines one test per backend: `backend_tests!(name)` makes `name::sqlite`,
 /// `name::postgres` and `name::mysql`, each calling the async fn `name(Backend)`.
@@ -36,26 +38,33 @@ macro_rules! backend_tests {
 }
 pub(crate) use backend_tests;
 
-/// The server URL for `backend`, overridable with `SEEDBED_TEST_POSTGRES_URL` and
-/// `SEEDBED_TEST_MYSQL_URL`.
+/// The server URL for `backend`: the throwaway server this test process started (see the
+/// `seedbed-testserver` crate), or the one `SEEDBED_TEST_POSTGRES_URL` / `SEEDBED_TEST_MYSQL_URL`
+/// names. `None` for SQLite.
 pub fn server_url(backend: Backend) -> Option<String> {
-    match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(
-            std::env::var("SEEDBED_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-        ),
-        Backend::MySql => Some(
-            std::env::var("SEEDBED_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
-        ),
+    let kind = match backend {
+        Backend::Sqlite => return None,
+        Backend::Postgres => Kind::Postgres,
+        Backend::MySql => Kind::MariaDb,
+    };
+    match seedbed_testserver::url(kind) {
+        Ok(url) => Some(url),
+        Err(e) => panic!("{}", unreachable_help(backend, &e.to_string())),
     }
 }
 
 const PREFIX_ROOT: &str = "sbt_";
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// A namespace prefix no other test of any run uses: `sbt_{token}_{n}_`.
+pub fn fresh_prefix() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("{PREFIX_ROOT}{}_{n}_", token())
+}
+
 /// A namespace prefix of its own on one backend: every domain connected through it lives in
-/// `sbt_{pid}_{n}_{domain}`, and all of them are dropped when the value is dropped.
+/// `sbt_{token}_{n}_{domain}` (the token is this test process's, see [`token`]), and all of
+/// them are dropped when the value is dropped.
 pub struct TestDb {
     pub backend: Backend,
     pub target: Target,
@@ -64,17 +73,18 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let prefix = format!("{PREFIX_ROOT}{}_{n}_", std::process::id());
+        let prefix = fresh_prefix();
         let (target, sqlite_dir) = match server_url(backend) {
             None => {
-                let dir = std::env::temp_dir().join(format!("seedbed-test-{}-{n}", std::process::id()));
+                let dir = std::env::temp_dir().join(format!("seedbed-test-{prefix}"));
                 (Target::sqlite_dir(&dir), Some(dir))
             }
             Some(url) => (Target::parse(&url).expect("a valid test URL"), None),
         };
         let target = target.with_prefix(&prefix).expect("a valid prefix");
-        sweep_once(&target).await;
+        if backend != Backend::Sqlite && seedbed_testserver::url_from_env(kind_of(backend)).is_some() {
+            claim_and_sweep(backend, &target).await;
+        }
         TestDb { backend, target, sqlite_dir }
     }
 
@@ -157,7 +167,7 @@ impl Drop for TestDb {
     }
 }
 
-async fn drop_namespaces(target: &Target, names: &[String]) {
+pub async fn drop_namespaces(target: &Target, names: &[String]) {
     for name in names {
         // Namespaces are `{prefix}{domain}`; an unprefixed target drops by full name.
         let bare = Target::clone(target).with_prefix("").expect("empty prefix is valid");
@@ -165,47 +175,152 @@ async fn drop_namespaces(target: &Target, names: &[String]) {
     }
 }
 
-/// Drops namespaces left by test processes that no longer run (a crashed or killed run).
-async fn sweep_once(target: &Target) {
-    static SQLITE: Once = Once::new();
-    static POSTGRES: Once = Once::new();
-    static MYSQL: Once = Once::new();
-    let once = match target.backend() {
-        Backend::Sqlite => &SQLITE,
-        Backend::Postgres => &POSTGRES,
-        Backend::MySql => &MYSQL,
-    };
-    if once.is_completed() || target.backend() == Backend::Sqlite {
-        return;
+fn kind_of(backend: Backend) -> Kind {
+    if backend == Backend::Postgres { Kind::Postgres } else { Kind::MariaDb }
+}
+
+/// This test process's token: `h` and seven hex digits, random per process. It never parses
+/// as a pid, so older checkouts, which judged `sbt_{pid}_` names by `/proc`, leave ours alone.
+pub fn token() -> &'static str {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+        format!("h{:07x}", h.finish() & 0x0fff_ffff)
+    })
+}
+
+/// The server-side lock that says a token's process is alive: a PostgreSQL advisory lock
+/// (two-key form `(LOCK_CLASS, key)`, so it cannot meet seedbed's own single-key locks) or a
+/// MariaDB named lock. The server frees it when the holder's session ends, whichever machine
+/// it ran on.
+fn token_lock(token: &str) -> (i32, String) {
+    (u32::from_str_radix(&token[1..], 16).unwrap_or(0) as i32, format!("seedbed_test_{token}"))
+}
+
+/// The first key of the PostgreSQL advisory locks that hold test tokens ("sbtt").
+const LOCK_CLASS: i32 = 0x7362_7474;
+
+/// On a server named by `SEEDBED_TEST_*_URL`, which other runs and machines may share: takes
+/// this process's token lock for the life of the process (once per backend), then drops the
+/// namespaces of tokens whose lock nobody holds: their process is gone, on whatever machine.
+/// Throwaway servers need neither: they die with the run.
+async fn claim_and_sweep(backend: Backend, target: &Target) {
+    static CLAIMED: Mutex<Vec<Backend>> = Mutex::new(Vec::new());
+    {
+        let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+        if claimed.contains(&backend) {
+            return;
+        }
+        claimed.push(backend);
     }
-    once.call_once(|| {});
+    let url = server_url(backend).expect("a server backend");
+    hold_token_lock(backend, url.clone());
     let bare = Target::clone(target).with_prefix("").expect("empty prefix is valid");
     let Ok(names) = bare.list_namespaces(PREFIX_ROOT).await else { return };
-    let dead: Vec<String> = names
-        .into_iter()
-        .filter(|n| {
-            let pid = n.trim_start_matches(PREFIX_ROOT).split('_').next().unwrap_or("");
-            pid.parse::<u32>().is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
-        })
+    let mut tokens: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix(PREFIX_ROOT)?.split('_').next())
+        .filter(|t| t.len() == 8 && t.starts_with('h') && *t != token())
         .collect();
-    drop_namespaces(&bare, &dead).await;
+    tokens.sort_unstable();
+    tokens.dedup();
+    for dead in tokens {
+        if lock_is_free(backend, &url, dead).await {
+            let prefix = format!("{PREFIX_ROOT}{dead}_");
+            let theirs: Vec<String> = names.iter().filter(|n| n.starts_with(&prefix)).cloned().collect();
+            drop_namespaces(&bare, &theirs).await;
+        }
+    }
+}
+
+/// Opens a session that takes this process's token lock and keeps it, on a thread with a
+/// runtime of its own (each test's runtime ends with the test).
+fn hold_token_lock(backend: Backend, url: String) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let (key, name) = token_lock(token());
+            let held = match backend {
+                Backend::Postgres => match sqlx::PgConnection::connect(&url).await {
+                    Ok(mut c) => sqlx::query("SELECT pg_advisory_lock($1, $2)")
+                        .bind(LOCK_CLASS)
+                        .bind(key)
+                        .execute(&mut c)
+                        .await
+                        .map(|_| Box::new(c) as Box<dyn std::any::Any + Send>),
+                    Err(e) => Err(e),
+                },
+                _ => match sqlx::MySqlConnection::connect(&url).await {
+                    Ok(mut c) => sqlx::query("SELECT GET_LOCK(?, 0)")
+                        .bind(name)
+                        .execute(&mut c)
+                        .await
+                        .map(|_| Box::new(c) as Box<dyn std::any::Any + Send>),
+                    Err(e) => Err(e),
+                },
+            };
+            let ok = held.is_ok();
+            let _ = tx.send(held.err().map(|e| e.to_string()));
+            if ok {
+                // Keep the session, and with it the lock, until the process ends.
+                std::future::pending::<()>().await;
+            }
+        });
+    });
+    if let Ok(Some(e)) = rx.recv() {
+        panic!("{}", unreachable_help(backend, &e));
+    }
+}
+
+/// Whether nobody holds `token`'s lock. On PostgreSQL the check takes the lock and gives it back.
+async fn lock_is_free(backend: Backend, url: &str, token: &str) -> bool {
+    let (key, name) = token_lock(token);
+    let free: Result<bool, sqlx::Error> = async {
+        match backend {
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1, $2)")
+                    .bind(LOCK_CLASS)
+                    .bind(key)
+                    .fetch_one(&mut c)
+                    .await?
+                    .try_get(0)?;
+                if got {
+                    sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+                        .bind(LOCK_CLASS)
+                        .bind(key)
+                        .execute(&mut c)
+                        .await?;
+                }
+                Ok(got)
+            }
+            _ => {
+                let mut c = sqlx::MySqlConnection::connect(url).await?;
+                let free: Option<i64> =
+                    sqlx::query("SELECT IS_FREE_LOCK(?)").bind(name).fetch_one(&mut c).await?.try_get(0)?;
+                Ok(free == Some(1))
+            }
+        }
+    }
+    .await;
+    free.unwrap_or(false)
 }
 
 /// The message a test fails with when its server is down.
 pub fn unreachable_help(backend: Backend, error: &str) -> String {
-    let start = match backend {
-        Backend::Postgres => {
-            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set SEEDBED_TEST_POSTGRES_URL)"
-        }
-        Backend::MySql => {
-            "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd (or set SEEDBED_TEST_MYSQL_URL)"
+    let fix = match backend {
+        Backend::Postgres | Backend::MySql => {
+            "the suite starts a throwaway server of its own from the installed packages: run tests/run, \
+             which installs what is missing (see docs/testing.md), or point SEEDBED_TEST_POSTGRES_URL / \
+             SEEDBED_TEST_MYSQL_URL at a server that is up"
         }
         Backend::Sqlite => "check that the temporary directory is writable",
     };
-    format!(
-        "{} is needed by this test and could not be used: {error}\nstart it with: {start}",
-        backend.product()
-    )
+    format!("{} is needed by this test and could not be used: {error}\n{fix}", backend.product())
 }
 
 /// Every registered domain.

@@ -239,7 +239,7 @@ async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
     println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
     let dir = std::env::temp_dir().join(format!("seedbed-bench-fixtures-{}", std::process::id()));
     for backend in backends {
-        let url = bench_url(backend, &dir);
+        let url = bench_url(backend, &dir)?;
         for (label, domains) in
             [("draw", vec![Domain::Draw]), ("all three", vec![Domain::Raffle, Domain::Draw, Domain::Booking])]
         {
@@ -317,7 +317,7 @@ struct Cli {
     /// Profiles to seed, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "dev,large", value_parser = ["tiny", "dev", "large"])]
     profiles: Vec<String>,
-    /// Backends to measure, comma separated; PostgreSQL and MariaDB at their default local addresses.
+    /// Backends to measure, comma separated; PostgreSQL and MariaDB on throwaway servers (see `bench_url`).
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres,mysql", value_parser = ["sqlite", "postgres", "mysql"])]
     backends: Vec<String>,
     /// Measure fixture acquisition instead of the seeder.
@@ -329,17 +329,15 @@ struct Cli {
     backfill: bool,
 }
 
-/// Where a backend is benchmarked: SQLite files under `sqlite_dir`, the servers at their
-/// default local addresses unless `SEEDBED_BENCH_POSTGRES_URL`/`SEEDBED_BENCH_MYSQL_URL` say.
-fn bench_url(backend: &str, sqlite_dir: &Path) -> String {
-    match backend {
+/// Where a backend is benchmarked: SQLite files under `sqlite_dir`; for the servers, the
+/// test suite's URL table: throwaway servers started for this run (durability off), or the
+/// servers `SEEDBED_TEST_POSTGRES_URL` / `SEEDBED_TEST_MYSQL_URL` name.
+fn bench_url(backend: &str, sqlite_dir: &Path) -> anyhow::Result<String> {
+    Ok(match backend {
         "sqlite" => format!("sqlite://{}", sqlite_dir.display()),
-        "postgres" => std::env::var("SEEDBED_BENCH_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-        _ => {
-            std::env::var("SEEDBED_BENCH_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
-        }
-    }
+        "postgres" => seedbed_testserver::postgres_url()?,
+        _ => seedbed_testserver::mysql_url()?,
+    })
 }
 
 /// Version 1.3.0 on a draw domain seeded before it: how long its `up` (categories, a nullable
@@ -353,7 +351,7 @@ async fn backfill(
     println!("| backend | profile | draws | migrate up of draw_categories (s) |");
     println!("| --- | --- | ---: | ---: |");
     for backend in backends {
-        let url = bench_url(backend, &work.join("sqlite"));
+        let url = bench_url(backend, &work.join("sqlite"))?;
         for profile in profiles {
             let prefix = "bench_backfill_";
             seedbed(binary, &url, prefix, &["migrate", "fresh", "--domain", "draw"])?;
@@ -402,7 +400,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
     for backend in &backends {
-        let url = bench_url(backend, &work.join("sqlite"));
+        let url = bench_url(backend, &work.join("sqlite"))?;
         let method = match backend.as_str() {
             "sqlite" => "INSERT … SELECT from the attached copy, one transaction",
             "postgres" => "COPY FROM STDIN (CSV files)",

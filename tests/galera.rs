@@ -1,0 +1,142 @@
+//! A three-node MariaDB Galera cluster (the test harness's, or the nodes named by
+//! `SEEDBED_TEST_GALERA_URLS`): what one node is given, every node serves. Skipped, with the
+//! reason on the terminal, where the galera-4 packages are not installed, unless
+//! `SEEDBED_TEST_REQUIRE_SERVERS` is set (CI and `tests/run` set it).
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+use seedbed_core::Target;
+
+use crate::util::{drop_namespaces, fresh_prefix, seedbed_command, show};
+
+/// Namespaces of one test on the cluster, reached through any node; dropped at the end.
+struct Cluster {
+    nodes: Vec<String>,
+    prefix: String,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+/// One test at a time: `migrate up` of different namespaces through different nodes at once
+/// fails on Galera today (1213 deadlock, a certification conflict); making concurrent
+/// commands hold across nodes is the beyond-one-machine issue's work, not these smoke tests'.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Cluster {
+    /// The cluster, or `None` (after saying why) where it cannot run here.
+    fn get(test: &str) -> Option<Cluster> {
+        match seedbed_testserver::galera_urls() {
+            Ok(nodes) => {
+                let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+                Some(Cluster { nodes, prefix: fresh_prefix(), _turn: turn })
+            }
+            Err(e) if e.missing && std::env::var_os("SEEDBED_TEST_REQUIRE_SERVERS").is_none() => {
+                // Straight to the terminal: the test harness would swallow a passing test's output.
+                let _ = writeln!(std::io::stderr(), "galera::{test}: SKIPPED: {e}");
+                None
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn command(&self, node: usize, args: &[&str]) -> Command {
+        let mut cmd = seedbed_command();
+        cmd.args(args).env("DATABASE_URL", &self.nodes[node]).env("SEEDBED_PREFIX", &self.prefix);
+        cmd
+    }
+
+    /// Runs `seedbed` through `node` and insists that it succeeds.
+    fn on(&self, node: usize, args: &[&str]) -> Output {
+        let mut cmd = self.command(node, args);
+        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        assert!(out.status.success(), "seedbed {args:?} through node {} failed\n{}", node + 1, show(&out));
+        out
+    }
+
+    /// What `seedbed args` prints through each node, with the node's address written `NODE`.
+    fn through_every_node(&self, args: &[&str]) -> Vec<String> {
+        (0..self.nodes.len())
+            .map(|n| {
+                let address = self.nodes[n].rsplit('@').next().unwrap_or_default();
+                String::from_utf8_lossy(&self.on(n, args).stdout).replace(address, "NODE")
+            })
+            .collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let (url, prefix) = (self.nodes[0].clone(), self.prefix.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let bare = Target::parse(&url).expect("a node URL").with_prefix("").expect("empty prefix");
+                if let Ok(names) = bare.list_namespaces(&prefix).await {
+                    drop_namespaces(&bare, &names).await;
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+/// Asserts that every node said the same, and shows what each said when not.
+fn assert_all_equal(what: &str, outputs: &[String]) {
+    assert!(
+        outputs.iter().all(|o| o == &outputs[0]),
+        "{what} differs between the nodes:\n{}",
+        outputs.iter().enumerate().map(|(i, o)| format!("--- node {} ---\n{o}", i + 1)).collect::<String>()
+    );
+}
+
+#[test]
+fn migrations_applied_through_one_node_are_seen_by_every_node() {
+    let Some(c) = Cluster::get("migrations_applied_through_one_node_are_seen_by_every_node") else { return };
+    c.on(0, &["migrate", "up"]);
+    let status = c.through_every_node(&["migrate", "status"]);
+    assert!(
+        status[0].contains("applied") && !status[0].contains("pending"),
+        "node 1 after up:\n{}",
+        status[0]
+    );
+    assert_all_equal("migrate status", &status);
+    c.on(1, &["migrate", "verify"]);
+    // The live schema, read through the last node, is the one the migrations produce.
+    c.on(2, &["migrate", "drift"]);
+}
+
+#[test]
+fn data_seeded_through_one_node_has_one_digest_on_every_node() {
+    let Some(c) = Cluster::get("data_seeded_through_one_node_has_one_digest_on_every_node") else { return };
+    c.on(1, &["migrate", "up"]);
+    c.on(0, &["seed", "--profile", "tiny"]);
+    let digests = c.through_every_node(&["digest"]);
+    assert!(!digests[0].trim().is_empty(), "digest printed nothing");
+    assert_all_equal("the digest", &digests);
+    c.on(2, &["check"]);
+}
+
+#[test]
+fn every_node_is_a_member_of_one_synced_cluster() {
+    let Some(c) = Cluster::get("every_node_is_a_member_of_one_synced_cluster") else { return };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use sea_orm::{ConnectionTrait, Statement};
+        for (i, url) in c.nodes.iter().enumerate() {
+            let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+            let row = |sql: &str| {
+                let db = &db;
+                let sql = sql.to_owned();
+                async move {
+                    let stmt = Statement::from_string(db.get_database_backend(), sql);
+                    let row = db.query_one_raw(stmt).await.unwrap().expect("a status row");
+                    row.try_get_by_index::<String>(1).unwrap()
+                }
+            };
+            let size = row("SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'").await;
+            let state = row("SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'").await;
+            assert_eq!((size.as_str(), state.as_str()), ("3", "Synced"), "node {} ({url})", i + 1);
+        }
+    });
+}

@@ -104,3 +104,40 @@ pub fn reap(base: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory under `base` with a lease file, locked (and kept locked) when `held`.
+    fn instance(base: &Path, name: &str, held: bool) -> Option<File> {
+        let dir = base.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = File::create(dir.join("lease")).unwrap();
+        if held {
+            assert!(try_lock(&file));
+            Some(file)
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn reaping_removes_exactly_the_directories_whose_lease_is_free() {
+        let base = std::env::temp_dir().join(format!("seedbed-testserver-reap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let _live = instance(&base, "live", true);
+        instance(&base, "dead", false);
+        // Made a moment ago by a start that has not taken its lease yet.
+        std::fs::create_dir_all(base.join("starting")).unwrap();
+        reap(&base);
+        let mut left: Vec<String> = std::fs::read_dir(&base)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["live", "starting"]);
+        std::fs::remove_dir_all(&base).ok();
+    }
+}

@@ -20,6 +20,7 @@ mod entities;
 mod extending;
 mod fixtures;
 mod galera;
+mod harness;
 mod integrity;
 mod locking;
 mod migrations;

@@ -196,12 +196,12 @@ pub fn token() -> &'static str {
 /// (two-key form `(LOCK_CLASS, key)`, so it cannot meet seedbed's own single-key locks) or a
 /// MariaDB named lock. The server frees it when the holder's session ends, whichever machine
 /// it ran on.
-fn token_lock(token: &str) -> (i32, String) {
+pub fn token_lock(token: &str) -> (i32, String) {
     (u32::from_str_radix(&token[1..], 16).unwrap_or(0) as i32, format!("seedbed_test_{token}"))
 }
 
 /// The first key of the PostgreSQL advisory locks that hold test tokens ("sbtt").
-const LOCK_CLASS: i32 = 0x7362_7474;
+pub const LOCK_CLASS: i32 = 0x7362_7474;
 
 /// On a server named by `SEEDBED_TEST_*_URL`, which other runs and machines may share: takes
 /// this process's token lock for the life of the process (once per backend), then drops the
@@ -218,6 +218,11 @@ async fn claim_and_sweep(backend: Backend, target: &Target) {
     }
     let url = server_url(backend).expect("a server backend");
     hold_token_lock(backend, url.clone());
+    sweep_dead_tokens(backend, &url, target).await;
+}
+
+/// Drops the `sbt_{token}_*` namespaces of every token but ours whose lock nobody holds.
+pub async fn sweep_dead_tokens(backend: Backend, url: &str, target: &Target) {
     let bare = Target::clone(target).with_prefix("").expect("empty prefix is valid");
     let Ok(names) = bare.list_namespaces(PREFIX_ROOT).await else { return };
     let mut tokens: Vec<&str> = names
@@ -228,7 +233,7 @@ async fn claim_and_sweep(backend: Backend, target: &Target) {
     tokens.sort_unstable();
     tokens.dedup();
     for dead in tokens {
-        if lock_is_free(backend, &url, dead).await {
+        if lock_is_free(backend, url, dead).await {
             let prefix = format!("{PREFIX_ROOT}{dead}_");
             let theirs: Vec<String> = names.iter().filter(|n| n.starts_with(&prefix)).cloned().collect();
             drop_namespaces(&bare, &theirs).await;

@@ -61,7 +61,7 @@ impl Kind {
         match self {
             Kind::Postgres => "PostgreSQL",
             Kind::MariaDb => "MariaDB",
-            Kind::Galera => "the MariaDB Galera cluster",
+            Kind::Galera => "MariaDB Galera cluster",
         }
     }
 }

@@ -568,3 +568,68 @@ fn a_malformed_dotenv_is_named_by_line_and_yields_to_the_environment() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A MariaDB user of this test's own, with a password, removed (with its databases) on drop.
+struct PasswordUser {
+    admin: sea_orm::DatabaseConnection,
+    name: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Drop for PasswordUser {
+    fn drop(&mut self) {
+        let (admin, name) = (&self.admin, &self.name);
+        self.rt.block_on(async {
+            for db in ["raffle", "draw", "booking"] {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}_{db}`")).await;
+            }
+            let _ = admin.execute_unprepared(&format!("DROP USER IF EXISTS '{name}'@'%'")).await;
+        });
+    }
+}
+
+#[test]
+fn a_password_given_as_a_parameter_reaches_the_server_and_the_dump_tool() {
+    // PostgreSQL here trusts every local login, so only MariaDB can tell a password apart.
+    let server = server_url(Backend::MySql).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let admin =
+        rt.block_on(sea_orm::Database::connect(server.as_str())).expect("MariaDB is needed by this test");
+    let name = format!("sbt_pw{}", std::process::id());
+    let password = "Pw-9+a b/c";
+    rt.block_on(async {
+        admin
+            .execute_unprepared(&format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"))
+            .await
+            .unwrap();
+        admin.execute_unprepared(&format!("GRANT ALL ON `{name}\\_%`.* TO '{name}'@'%'")).await.unwrap();
+    });
+    let user = PasswordUser { admin, name, rt };
+    let host = server.split('@').nth(1).unwrap().split(['/', '?']).next().unwrap();
+    let encoded = "Pw-9%2Ba%20b%2Fc";
+    let url = |password: &str| format!("mysql://{}@{host}/?password={password}", user.name);
+    let dir = std::env::temp_dir().join(format!("seedbed-pw-param-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seedbed_as = |args: &[&str], url: &str| {
+        let mut cmd = seedbed_command();
+        cmd.args(args).args([
+            "--domain",
+            "draw",
+            "--database-url",
+            url,
+            "--prefix",
+            &format!("{}_", user.name),
+        ]);
+        cmd.current_dir(&dir);
+        run(cmd)
+    };
+    let good = url(encoded);
+    assert_success(&seedbed_as(&["migrate", "up"], &good));
+    let out = seedbed_as(&["backup", "-o", "draw.backup"], &good);
+    assert_success(&out);
+    assert!(dir.join("draw.backup").metadata().unwrap().len() > 0, "an empty backup\n{}", show(&out));
+    // The password is used, not dropped: a wrong one is refused.
+    let out = seedbed_as(&["migrate", "status"], &url("wrong"));
+    assert_fails(&out, 3, &format!("refused the login of user `{}`", user.name));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -27,7 +27,8 @@ pub struct DataArgs {
     /// The random seed: the same seed (with the same profile, scale and time) gives the same data.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD) [default: 2026-01-01T00:00:00Z].
+    /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD, from 1975-01-01
+    /// to 2035-12-31) [default: 2026-01-01T00:00:00Z].
     #[arg(long, value_parser = parse_now_in_range)]
     now: Option<DateTime<Utc>>,
 }

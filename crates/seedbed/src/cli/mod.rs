@@ -160,6 +160,10 @@ fn known_passwords() -> Vec<String> {
     for target in urls.iter().filter_map(|u| seedbed_core::Target::parse(u).ok()) {
         secrets.extend(target.server_url().and_then(|u| u.password()).map(str::to_owned));
         secrets.extend(target.password());
+        // A password equal to the user name (postgres:postgres) is shown as the user anyway;
+        // masking it would only turn every mention of the user into `***`.
+        let user = target.user().unwrap_or_default();
+        secrets.retain(|s| *s != user);
     }
     secrets
 }

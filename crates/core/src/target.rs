@@ -534,9 +534,10 @@ mod tests {
     fn takes_a_password_given_as_a_parameter() {
         let password = |input: &str| Target::parse(input).unwrap().password();
         assert_eq!(password("postgres://u@h/db?password=s3cret"), Some("s3cret".into()));
+        // A query string is form-encoded, as sqlx reads it: `+` is a space there, `%2B` a plus.
         assert_eq!(
-            password("postgres://u@h/db?password=a%2Fb%25c+d&sslmode=disable"),
-            Some("a/b%c+d".into())
+            password("postgres://u@h/db?password=a%2Fb%25c+d%2B&sslmode=disable"),
+            Some("a/b%c d+".into())
         );
         assert_eq!(password("mysql://u:s3cret@h?password=s3cret"), Some("s3cret".into()));
         assert_eq!(password("mysql://u:p%40ss@h"), Some("p@ss".into()));

@@ -40,6 +40,37 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// A directory of the test's own under the temporary directory, removed when the test ends,
+/// whether it passes or not.
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> ScratchDir {
+        let dir = std::env::temp_dir().join(format!("seedbed-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for ScratchDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A bad command line: what to run (and where, for cases about `.env`) and what must come back.
 struct Bad {
     args: Vec<String>,
@@ -73,7 +104,7 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
     let my = server_url(Backend::MySql).unwrap();
     let my_host = my.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
     // A SQLite target whose draw domain another process holds, and a file that is no backup.
-    let busy_dir = std::env::temp_dir().join(format!("seedbed-busy-{}", std::process::id()));
+    let busy_dir = ScratchDir::new("busy");
     let busy = format!("sqlite://{}", busy_dir.display());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let held = rt
@@ -263,7 +294,7 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
     assert!(!std::env::temp_dir().join("unused").exists(), "a refused command created its data directory");
     assert!(!never.exists(), "a reading command created the data directory {}", never.display());
     rt.block_on(held.release());
-    std::fs::remove_dir_all(busy_dir).ok();
+    drop(busy_dir);
 }
 
 #[test]
@@ -486,8 +517,7 @@ fn check_no_secret(dir: &std::path::Path, url: Option<&str>, what: &str) -> usiz
 
 #[test]
 fn no_command_prints_the_password_of_a_malformed_url_or_dotenv() {
-    let dir = std::env::temp_dir().join(format!("seedbed-secrets-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ScratchDir::new("secrets");
     // Nothing listens on port 1, so a URL that parses fails at once and changes nothing.
     let urls = [
         format!("postgres://u:ab#{SECRET}@127.0.0.1:1/db"),
@@ -524,13 +554,11 @@ fn no_command_prints_the_password_of_a_malformed_url_or_dotenv() {
     }
     assert_eq!(ran, (urls.len() + dotenvs.len()) * EVERY_COMMAND.len(), "not every case ran");
     assert!(urls.len() + dotenvs.len() >= 12);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_malformed_dotenv_is_named_by_line_and_yields_to_the_environment() {
-    let dir = std::env::temp_dir().join(format!("seedbed-bad-dotenv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ScratchDir::new("bad-dotenv");
     std::fs::write(
         dir.join(".env"),
         format!("# local\nSEEDBED_X=1\nDATABASE_URL=\"postgres://u:{SECRET}@h/db\n"),
@@ -566,7 +594,6 @@ fn a_malformed_dotenv_is_named_by_line_and_yields_to_the_environment() {
         assert!(!stderr.contains(SECRET) && !stdout(&out).contains(SECRET), "{}", show(&out));
         assert!(!dir.join(place).exists(), "status created {place}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A MariaDB user of this test's own, with a password, removed (with its databases) on drop.
@@ -608,8 +635,7 @@ fn a_password_given_as_a_parameter_reaches_the_server_and_the_dump_tool() {
     let host = server.split('@').nth(1).unwrap().split(['/', '?']).next().unwrap();
     let encoded = "Pw-9%2Ba%20b%2Fc";
     let url = |password: &str| format!("mysql://{}@{host}/?password={password}", user.name);
-    let dir = std::env::temp_dir().join(format!("seedbed-pw-param-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ScratchDir::new("pw-param");
     let seedbed_as = |args: &[&str], url: &str| {
         let mut cmd = seedbed_command();
         cmd.args(args).args([
@@ -631,5 +657,4 @@ fn a_password_given_as_a_parameter_reaches_the_server_and_the_dump_tool() {
     // The password is used, not dropped: a wrong one is refused.
     let out = seedbed_as(&["migrate", "status"], &url("wrong"));
     assert_fails(&out, 3, &format!("refused the login of user `{}`", user.name));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -547,6 +547,8 @@ fn no_command_prints_the_password_of_a_malformed_url_or_dotenv() {
         format!("DATABASE URL=postgres://u:{SECRET}@127.0.0.1:1/db\n"),
         format!("DATABASE_URL=postgres://u:ab#{SECRET}@127.0.0.1:1/db\n"),
         format!("DATABASE_URL=mysql://root@127.0.0.1:1?password={SECRET}\n"),
+        // The environment cannot hold a NUL byte: setting it would panic, quoting the value.
+        format!("DATABASE_URL=postgres://u:{SECRET}@127.0.0.1:1/d\0b\n"),
     ];
     for content in &dotenvs {
         std::fs::write(dir.join(".env"), content).unwrap();

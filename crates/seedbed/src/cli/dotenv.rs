@@ -15,6 +15,10 @@ pub fn load() -> Option<String> {
     let mut bad_lines = Vec::new();
     for item in dotenvy::from_read_iter(content.as_bytes()) {
         match item {
+            // The environment cannot hold a NUL byte (setting one would panic).
+            Ok((key, value)) if key.contains('\0') || value.contains('\0') => {
+                bad_lines.push(content.lines().position(|l| l.contains('\0')).map(|i| i + 1))
+            }
             Ok((key, value)) => {
                 if std::env::var_os(&key).is_none() {
                     // SAFETY: this runs first thing in `main`, before the runtime or any other

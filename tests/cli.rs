@@ -40,15 +40,61 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
-/// A bad command line: what to run and what must come back.
+/// A directory of the test's own under the temporary directory, removed when the test ends,
+/// whether it passes or not.
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> ScratchDir {
+        let dir = std::env::temp_dir().join(format!("seedbed-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for ScratchDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A bad command line: what to run (and where, for cases about `.env`) and what must come back.
 struct Bad {
     args: Vec<String>,
+    cwd: Option<std::path::PathBuf>,
     code: i32,
     needle: &'static str,
 }
 
 fn bad(args: &[&str], code: i32, needle: &'static str) -> Bad {
-    Bad { args: args.iter().map(|a| a.to_string()).collect(), code, needle }
+    Bad { args: args.iter().map(|a| a.to_string()).collect(), cwd: None, code, needle }
+}
+
+impl Bad {
+    /// Runs the case in `dir` instead of the temporary directory.
+    fn in_dir(mut self, dir: &std::path::Path) -> Bad {
+        self.cwd = Some(dir.to_owned());
+        self
+    }
+
+    fn run(&self) -> Output {
+        let mut cmd = seedbed_command();
+        cmd.args(&self.args).current_dir(self.cwd.clone().unwrap_or_else(std::env::temp_dir));
+        run(cmd)
+    }
 }
 
 #[test]
@@ -58,7 +104,7 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
     let my = server_url(Backend::MySql).unwrap();
     let my_host = my.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
     // A SQLite target whose draw domain another process holds, and a file that is no backup.
-    let busy_dir = std::env::temp_dir().join(format!("seedbed-busy-{}", std::process::id()));
+    let busy_dir = ScratchDir::new("busy");
     let busy = format!("sqlite://{}", busy_dir.display());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let held = rt
@@ -67,6 +113,17 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
     let garbage = busy_dir.join("garbage.backup");
     std::fs::write(&garbage, "not a backup").unwrap();
     let garbage = garbage.display().to_string();
+    // A domain file that is no SQLite database, and a directory whose .env cannot be parsed.
+    let damaged = busy_dir.join("damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    std::fs::write(damaged.join("draw.sqlite3"), vec![0x5a_u8; 4096]).unwrap();
+    let damaged_url = format!("sqlite://{}", damaged.display());
+    let dotenv_dir = busy_dir.join("dotenv");
+    std::fs::create_dir_all(&dotenv_dir).unwrap();
+    std::fs::write(dotenv_dir.join(".env"), format!("A=1\nDATABASE_URL=\"postgres://u:{SECRET}@h/db\n"))
+        .unwrap();
+    let never = busy_dir.join("never-created");
+    let never_url = format!("sqlite://{}", never.display());
     let cases = [
         bad(&["migrate", "up", "--domain", "lottery"], 2, "invalid value 'lottery'"),
         bad(&["migrate", "sideways"], 2, "unrecognized subcommand"),
@@ -210,15 +267,34 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             2,
             "run it inside the seedbed workspace",
         ),
+        bad(
+            &["bootstrap", "--now", "9999-12-31", "--database-url", "sqlite://unused"],
+            2,
+            "outside the accepted range 1975-01-01 to 2035-12-31",
+        ),
+        bad(&["seed", "--now", "1900-01-01", "--database-url", "sqlite://unused"], 2, "accepted range"),
+        bad(
+            &["migrate", "up", "--domain", "draw", "--database-url", &damaged_url],
+            3,
+            "is not a SQLite database",
+        ),
+        bad(&["digest", "--domain", "draw", "--database-url", &damaged_url], 3, "is not a SQLite database"),
+        bad(&["migrate", "status"], 2, "line 2 cannot be parsed").in_dir(&dotenv_dir),
+        bad(&["check", "--database-url", &never_url], 5, "are not created yet"),
+        bad(&["digest", "--domain", "draw", "--database-url", &never_url], 5, "draw is not created yet"),
+        bad(&["migrate", "verify", "--database-url", &never_url], 5, "not created yet"),
     ];
-    assert!(cases.len() >= 20, "the catalogue promises at least 20 cases");
+    let mut ran = 0;
     for case in &cases {
-        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
-        assert_fails(&seedbed(&args), case.code, case.needle);
+        let out = case.run();
+        assert_fails(&out, case.code, case.needle);
+        ran += 1;
     }
+    assert!(ran >= 40, "the catalogue ran {ran} cases, fewer than the 40 it holds");
     assert!(!std::env::temp_dir().join("unused").exists(), "a refused command created its data directory");
+    assert!(!never.exists(), "a reading command created the data directory {}", never.display());
     rt.block_on(held.release());
-    std::fs::remove_dir_all(busy_dir).ok();
+    drop(busy_dir);
 }
 
 #[test]
@@ -396,4 +472,191 @@ async fn verify_catches_an_edited_migration_and_repair_accepts_it(backend: Backe
     assert_success(&out);
     assert!(stdout(&out).contains(&format!("checksum updated  {first}")), "{}", show(&out));
     assert_success(&verify());
+}
+
+/// Every command, with the arguments it needs to get as far as the database.
+const EVERY_COMMAND: [&[&str]; 16] = [
+    &["migrate", "up"],
+    &["migrate", "up", "--dry-run"],
+    &["migrate", "down"],
+    &["migrate", "status"],
+    &["migrate", "verify"],
+    &["migrate", "drift"],
+    &["migrate", "repair"],
+    &["migrate", "fresh"],
+    &["migrate", "reset"],
+    &["migrate", "refresh"],
+    &["seed", "--profile", "tiny"],
+    &["check"],
+    &["digest"],
+    &["bootstrap", "--profile", "tiny"],
+    &["backup", "--domain", "draw", "-o", "draw.backup"],
+    &["restore", "--domain", "draw", "-i", "draw.backup"],
+];
+
+/// Runs every command against `url` (given by flag, or by `.env` when `url` is None) in
+/// `dir`, and fails if any of them prints `SECRET`, panics, or succeeds.
+fn check_no_secret(dir: &std::path::Path, url: Option<&str>, what: &str) -> usize {
+    let mut ran = 0;
+    for command in EVERY_COMMAND {
+        let mut cmd = seedbed_command();
+        cmd.args(command).current_dir(dir).env("SEEDBED_PREFIX", "sbt_secret_");
+        if let Some(url) = url {
+            cmd.args(["--database-url", url]);
+        }
+        let out = run(cmd);
+        let context = format!("{what}, `seedbed {}`\n{}", command.join(" "), show(&out));
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains(SECRET), "the password is printed: {context}");
+        assert!(!all.contains("panicked") && !all.contains("backtrace"), "{context}");
+        assert!(!out.status.success(), "a command succeeded where it cannot: {context}");
+        ran += 1;
+    }
+    ran
+}
+
+#[test]
+fn no_command_prints_the_password_of_a_malformed_url_or_dotenv() {
+    let dir = ScratchDir::new("secrets");
+    // Nothing listens on port 1, so a URL that parses fails at once and changes nothing.
+    let urls = [
+        format!("postgres://u:ab#{SECRET}@127.0.0.1:1/db"),
+        format!("postgres://u:ab/{SECRET}@127.0.0.1:1/db"),
+        format!("postgres://u:ab?{SECRET}@127.0.0.1:1/db"),
+        format!("postgres://u:ab@{SECRET}@127.0.0.1:1/db"),
+        format!("postgres://postgres:postgres:{SECRET}@127.0.0.1:1/postgres"),
+        format!("postgres://u@127.0.0.1:1/db?password={SECRET}"),
+        format!("mysql://root@127.0.0.1:1?ssl-mode=bogus&password={SECRET}"),
+        format!("mysql://root:{SECRET}@127.0.0.1:1:2/db"),
+        format!("postgres:u:{SECRET}@127.0.0.1/db"),
+        format!("postgres://u:{SECRET}@127.0.0.1:1/db?sslmode=bogus"),
+        format!("mysql://root:{SECRET}@[::1/db"),
+        format!("postgres://u:{SECRET}@127.0.0.1:99999/db"),
+        format!("sqlite://u:{SECRET}@dir/app.db"),
+        format!("postgres://u:other@127.0.0.1:1/db?password={SECRET}"),
+    ];
+    let mut ran = 0;
+    for url in &urls {
+        ran += check_no_secret(&dir, Some(url), &format!("--database-url {url}"));
+    }
+    // .env files: unparsable lines (never echoed), and URLs the file gives that are malformed.
+    let dotenvs = [
+        format!("DATABASE_URL=\"postgres://u:{SECRET}@127.0.0.1:1/db\n"),
+        format!("DATABASE_URL=postgres://u:{SECRET}@127.0.0.1:1/db'\n"),
+        format!("export DATABASE_URL postgres://u:{SECRET}@127.0.0.1:1/db\n"),
+        format!("DATABASE URL=postgres://u:{SECRET}@127.0.0.1:1/db\n"),
+        format!("DATABASE_URL=postgres://u:ab#{SECRET}@127.0.0.1:1/db\n"),
+        format!("DATABASE_URL=mysql://root@127.0.0.1:1?password={SECRET}\n"),
+        // The environment cannot hold a NUL byte: setting it would panic, quoting the value.
+        format!("DATABASE_URL=postgres://u:{SECRET}@127.0.0.1:1/d\0b\n"),
+    ];
+    for content in &dotenvs {
+        std::fs::write(dir.join(".env"), content).unwrap();
+        ran += check_no_secret(&dir, None, &format!(".env holding {content:?}"));
+    }
+    assert_eq!(ran, (urls.len() + dotenvs.len()) * EVERY_COMMAND.len(), "not every case ran");
+    assert!(urls.len() + dotenvs.len() >= 12);
+}
+
+#[test]
+fn a_malformed_dotenv_is_named_by_line_and_yields_to_the_environment() {
+    let dir = ScratchDir::new("bad-dotenv");
+    std::fs::write(
+        dir.join(".env"),
+        format!("# local\nSEEDBED_X=1\nDATABASE_URL=\"postgres://u:{SECRET}@h/db\n"),
+    )
+    .unwrap();
+    let status = |env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = seedbed_command();
+        cmd.args(["migrate", "status", "--domain", "draw"]).current_dir(&dir);
+        cmd.args(flag.map(|url| ["--database-url", url]).into_iter().flatten());
+        if let Some(url) = env {
+            cmd.env("DATABASE_URL", url);
+        }
+        run(cmd)
+    };
+    // Needed for the URL: fatal, naming the file and the line, never showing it.
+    let out = status(None, None);
+    let stderr = assert_fails(&out, 2, "line 3 cannot be parsed");
+    assert!(stderr.contains(&dir.join(".env").display().to_string()), "{}", show(&out));
+    // Not needed: the environment or the flag wins, the command runs, and a warning says why.
+    for (env, flag, place) in [
+        (Some("sqlite://from_env"), None, "from_env/draw.sqlite3"),
+        (None, Some("sqlite://from_flag"), "from_flag/draw.sqlite3"),
+    ] {
+        let out = status(env, flag);
+        assert_success(&out);
+        assert!(stdout(&out).contains(place), "{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("warning: ") && stderr.contains("line 3 cannot be parsed"),
+            "{}",
+            show(&out)
+        );
+        assert!(!stderr.contains(SECRET) && !stdout(&out).contains(SECRET), "{}", show(&out));
+        assert!(!dir.join(place).exists(), "status created {place}");
+    }
+}
+
+/// A MariaDB user of this test's own, with a password, removed (with its databases) on drop.
+struct PasswordUser {
+    admin: sea_orm::DatabaseConnection,
+    name: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Drop for PasswordUser {
+    fn drop(&mut self) {
+        let (admin, name) = (&self.admin, &self.name);
+        self.rt.block_on(async {
+            for db in ["raffle", "draw", "booking"] {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}_{db}`")).await;
+            }
+            let _ = admin.execute_unprepared(&format!("DROP USER IF EXISTS '{name}'@'%'")).await;
+        });
+    }
+}
+
+#[test]
+fn a_password_given_as_a_parameter_reaches_the_server_and_the_dump_tool() {
+    // PostgreSQL here trusts every local login, so only MariaDB can tell a password apart.
+    let server = server_url(Backend::MySql).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let admin =
+        rt.block_on(sea_orm::Database::connect(server.as_str())).expect("MariaDB is needed by this test");
+    let name = format!("sbt_pw{}", std::process::id());
+    let password = "Pw-9+a b/c";
+    rt.block_on(async {
+        admin
+            .execute_unprepared(&format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"))
+            .await
+            .unwrap();
+        admin.execute_unprepared(&format!("GRANT ALL ON `{name}\\_%`.* TO '{name}'@'%'")).await.unwrap();
+    });
+    let user = PasswordUser { admin, name, rt };
+    let host = server.split('@').nth(1).unwrap().split(['/', '?']).next().unwrap();
+    let encoded = "Pw-9%2Ba%20b%2Fc";
+    let url = |password: &str| format!("mysql://{}@{host}/?password={password}", user.name);
+    let dir = ScratchDir::new("pw-param");
+    let seedbed_as = |args: &[&str], url: &str| {
+        let mut cmd = seedbed_command();
+        cmd.args(args).args([
+            "--domain",
+            "draw",
+            "--database-url",
+            url,
+            "--prefix",
+            &format!("{}_", user.name),
+        ]);
+        cmd.current_dir(&dir);
+        run(cmd)
+    };
+    let good = url(encoded);
+    assert_success(&seedbed_as(&["migrate", "up"], &good));
+    let out = seedbed_as(&["backup", "-o", "draw.backup"], &good);
+    assert_success(&out);
+    assert!(dir.join("draw.backup").metadata().unwrap().len() > 0, "an empty backup\n{}", show(&out));
+    // The password is used, not dropped: a wrong one is refused.
+    let out = seedbed_as(&["migrate", "status"], &url("wrong"));
+    assert_fails(&out, 3, &format!("refused the login of user `{}`", user.name));
 }

@@ -25,4 +25,5 @@ mod integrity;
 mod locking;
 mod migrations;
 mod raffle;
+mod read_only;
 mod seeding;

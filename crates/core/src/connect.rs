@@ -1,11 +1,12 @@
-//! Opening a connection to a domain's namespace (creating the namespace when absent),
-//! dropping and listing namespaces, and turning driver failures into [`ConnectError`]s.
+//! Opening a connection to a domain's namespace (creating the namespace when absent, or, for
+//! reading commands, never), dropping and listing namespaces, and turning driver failures
+//! into [`ConnectError`]s.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Executor as _, Row as _};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::target::Location;
 use crate::{Backend, ConnectError, Target};
@@ -38,10 +39,11 @@ impl Target {
                         // bytecode: keep few of them, or a seeding run holds one per table.
                         .statement_cache_capacity(1)
                 });
-                Database::connect(opts).await.map_err(|e| ConnectError::SqliteFile {
-                    path: path.display().to_string(),
-                    detail: db_detail(&e),
-                })
+                let db = Database::connect(opts).await.map_err(|e| sqlite_error(&path, &e))?;
+                db.execute_unprepared("SELECT count(*) FROM sqlite_master")
+                    .await
+                    .map_err(|e| sqlite_error(&path, &e))?;
+                Ok(db)
             }
             Location::Server { backend: Backend::Postgres, url } => {
                 let mut admin = self.admin_pg().await?;
@@ -94,6 +96,39 @@ impl Target {
                 Database::connect(self.pool_options(url.as_str())).await.map_err(|e| self.classify_db(e))
             }
             Location::Sqlite { .. } => self.connect(domain).await,
+        }
+    }
+
+    /// Connects to `domain`'s namespace for reading, creating nothing: no schema, database,
+    /// directory or file. `None` when the namespace does not exist yet. A SQLite file is
+    /// opened read-only, so that not even a journal is written beside it.
+    pub async fn open_existing(&self, domain: &str) -> Result<Option<DatabaseConnection>, ConnectError> {
+        match &self.location {
+            Location::Sqlite { .. } => {
+                let path = self.sqlite_path(domain).expect("a SQLite target");
+                if !path.is_file() {
+                    return Ok(None);
+                }
+                let file = path.clone();
+                let mut opts = ConnectOptions::new("sqlite://seedbed.sqlite3");
+                opts.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(move |o| {
+                    o.filename(&file)
+                        .create_if_missing(false)
+                        .read_only(true)
+                        .foreign_keys(true)
+                        .busy_timeout(TIMEOUT)
+                        .statement_cache_capacity(1)
+                });
+                let db = Database::connect(opts).await.map_err(|e| sqlite_error(&path, &e))?;
+                // sqlx reads nothing on connect: make a file that is no database fail here,
+                // with its own message, rather than in the first query.
+                db.execute_unprepared("SELECT count(*) FROM sqlite_master")
+                    .await
+                    .map_err(|e| sqlite_error(&path, &e))?;
+                Ok(Some(db))
+            }
+            Location::Server { .. } if !self.namespace_exists(domain).await? => Ok(None),
+            Location::Server { .. } => self.open(domain).await.map(Some),
         }
     }
 
@@ -297,6 +332,16 @@ async fn tokio_timeout<T>(
 ) -> Result<T, sqlx::Error> {
     // Without a deadline an unroutable host would hang for the kernel's TCP timeout.
     tokio::time::timeout(TIMEOUT, fut).await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+}
+
+/// A failure to open a SQLite file, told apart: a file that is no database (damaged, or
+/// something else under the name) is not a permissions problem.
+fn sqlite_error(path: &std::path::Path, err: &DbErr) -> ConnectError {
+    let detail = db_detail(err);
+    // SQLITE_NOTADB is 26; sqlx reports the code as text.
+    let not_a_database = detail.contains("file is not a database") || detail.contains("(code: 26)");
+    let path = path.display().to_string();
+    if not_a_database { ConnectError::NotSqlite { path } } else { ConnectError::SqliteFile { path, detail } }
 }
 
 /// The driver's own words for a failure, without SeaORM's wrapping.

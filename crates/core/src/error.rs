@@ -44,6 +44,10 @@ pub enum ConnectError {
     NoDatabase { backend: &'static str, endpoint: String, database: String, create: String },
     #[error("cannot open SQLite file {path}: {detail}; check that its directory is writable")]
     SqliteFile { path: String, detail: String },
+    #[error(
+        "{path} is not a SQLite database (damaged, or another kind of file): move it away, then restore the domain with `seedbed restore` or rebuild it with `seedbed bootstrap`"
+    )]
+    NotSqlite { path: String },
     #[error("{backend} at {endpoint}: {detail}")]
     Other { backend: &'static str, endpoint: String, detail: String },
 }

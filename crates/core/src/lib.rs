@@ -15,4 +15,4 @@ mod target;
 pub use backup::BackupError;
 pub use error::{ConnectError, TargetError, driver_message};
 pub use lock::{DomainLock, LockError};
-pub use target::{Backend, DEFAULT_DATA_DIR, Target};
+pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};

@@ -241,9 +241,16 @@ impl Target {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
                 }
-                url.to_string()
+                redact_str(url.as_str())
             }
         }
+    }
+
+    /// The password of a server URL as typed (percent escapes decoded), wherever the URL
+    /// gave it: the user part or `?password=` (which [`Target::parse`] moves there).
+    pub fn password(&self) -> Option<String> {
+        let url = self.server_url()?;
+        url.password().map(percent_decode)
     }
 
     /// A URL that connects straight into `domain`'s namespace (password included: for
@@ -307,7 +314,7 @@ fn parse_sqlite(input: &str, rest: &str) -> Result<Target, TargetError> {
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() {
         return Err(TargetError::Malformed {
-            redacted: input.to_owned(),
+            redacted: redact_str(input),
             reason: "no directory after sqlite://".into(),
         });
     }
@@ -319,7 +326,7 @@ fn parse_sqlite(input: &str, rest: &str) -> Result<Target, TargetError> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e, "db" | "sqlite" | "sqlite3" | "db3"));
     if is_file {
-        return Err(TargetError::SqliteFile { url: input.to_owned() });
+        return Err(TargetError::SqliteFile { url: redact_str(input) });
     }
     Ok(Target::sqlite_dir(path))
 }
@@ -347,20 +354,91 @@ fn parse_server(input: &str, backend: Backend) -> Result<Target, TargetError> {
         url = Url::parse(&rewritten)
             .map_err(|e| TargetError::Malformed { redacted: redact_str(input), reason: e.to_string() })?;
     }
+    move_query_password(&mut url, input)?;
     Ok(Target { location: Location::Server { backend, url }, prefix: String::new() })
 }
 
-/// Hides the password of a URL that may not even parse.
-pub(crate) fn redact_str(input: &str) -> String {
-    let Some(start) = input.find("://").map(|i| i + 3) else { return input.to_owned() };
-    let authority_end = input[start..].find(['/', '?', '#']).map_or(input.len(), |i| start + i);
-    let authority = &input[start..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &input[..start], &authority[..colon], &input[start + at..])
-        }
-        _ => input.to_owned(),
+/// Moves `?password=…` into the URL's user part, where every consumer looks for it: the
+/// drivers, and the engines' own tools (which get it through an environment variable).
+/// Dropping it silently would turn into a failed login far from the cause.
+fn move_query_password(url: &mut Url, input: &str) -> Result<(), TargetError> {
+    let (passwords, rest): (Vec<_>, Vec<_>) =
+        url.query_pairs().into_owned().partition(|(k, _)| k.eq_ignore_ascii_case("password"));
+    let Some((_, given)) = passwords.first() else { return Ok(()) };
+    let malformed =
+        |reason: &str| TargetError::Malformed { redacted: redact_str(input), reason: reason.into() };
+    if passwords.iter().any(|(_, p)| p != given) {
+        return Err(malformed("`?password=` is given twice with different values: keep one"));
     }
+    if url.password().is_some_and(|inline| percent_decode(inline) != *given) {
+        return Err(malformed(
+            "the password is given both before the @ and as `?password=`, and they differ: keep one",
+        ));
+    }
+    // `set_password` escapes what the user part cannot hold, except `%` itself.
+    url.set_password(Some(&given.replace('%', "%25")))
+        .map_err(|()| malformed("`?password=` needs a URL with a host"))?;
+    if rest.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(rest);
+    }
+    Ok(())
+}
+
+/// A URL's user or password as typed: percent escapes decoded, `+` kept.
+pub(crate) fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// Query parameters whose values are secrets, in any letter case.
+const SECRET_PARAMS: [&str; 6] = ["password", "pass", "passwd", "pwd", "sslpassword", "secret"];
+
+/// Hides the password of anything URL-shaped, even a URL that does not parse: an unescaped
+/// `#`, `/`, `?`, `:` or `@` in a password moves the boundaries a parser would see, so
+/// everything from the first `:` after the user name to the *last* `@` is masked (more than
+/// the password, at worst), and so is the value of every `password=`-like parameter.
+pub fn redact_str(input: &str) -> String {
+    let masked = mask_userinfo(input);
+    mask_params(&masked)
+}
+
+fn mask_userinfo(input: &str) -> String {
+    // `scheme://user:pw@host` or the slash-less `scheme:user:pw@host`.
+    let Some(colon) = input.find(':') else { return input.to_owned() };
+    let scheme = &input[..colon];
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return input.to_owned();
+    }
+    let start = colon + 1 + input[colon + 1..].len() - input[colon + 1..].trim_start_matches('/').len();
+    let Some(at) = input[start..].rfind('@').map(|i| start + i) else { return input.to_owned() };
+    match input[start..at].find(':') {
+        Some(c) => format!("{}:***{}", &input[..start + c], &input[at..]),
+        None => input.to_owned(),
+    }
+}
+
+fn mask_params(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(i) = rest.find(['?', '&', ';']) {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        let key_end = rest.find('=').unwrap_or(rest.len());
+        let key = &rest[..key_end];
+        let secret = key_end < rest.len() && SECRET_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p));
+        if secret {
+            let value_end = rest.find(['&', '#', ';', ' ']).filter(|&e| e > key_end).unwrap_or(rest.len());
+            out.push_str(key);
+            out.push_str("=***");
+            rest = &rest[value_end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -424,6 +502,55 @@ mod tests {
         check("sqlite://app.db", Err("names a file"));
         check("sqlite::memory:", Err("in-memory SQLite"));
         check("sqlite://", Err("no directory"));
+    }
+
+    /// `input` comes out of [`redact_str`] as `expected`, which never holds `s3cret`.
+    fn check_redacted(input: &str, expected: &str) {
+        assert_eq!(redact_str(input), expected, "redacting {input}");
+        assert!(!expected.contains("s3cret"), "the expectation itself shows the password: {expected}");
+    }
+
+    #[test]
+    fn masks_the_password_of_anything_url_shaped() {
+        check_redacted("postgres://u:s3cret@h/db", "postgres://u:***@h/db");
+        check_redacted("postgres://u:ab#s3cret@h/db", "postgres://u:***@h/db");
+        check_redacted("postgres://u:ab/s3cret@h/db", "postgres://u:***@h/db");
+        check_redacted("postgres://u:ab?s3cret@h/db", "postgres://u:***@h/db");
+        check_redacted("postgres://u:ab@s3cret@h/db", "postgres://u:***@h/db");
+        check_redacted("postgres://postgres:postgres:s3cret@h/db", "postgres://postgres:***@h/db");
+        check_redacted("postgres:u:s3cret@h/db", "postgres:u:***@h/db");
+        check_redacted("postgres://u@h/db?password=s3cret", "postgres://u@h/db?password=***");
+        check_redacted(
+            "mysql://u@h/db?ssl-mode=off&PWD=s3cret&x=1",
+            "mysql://u@h/db?ssl-mode=off&PWD=***&x=1",
+        );
+        check_redacted("mysql://u@h/db?password=s3cret#frag", "mysql://u@h/db?password=***#frag");
+        check_redacted("postgres://u@h/db", "postgres://u@h/db");
+        check_redacted("sqlite://.seedbed", "sqlite://.seedbed");
+        check_redacted("no url here", "no url here");
+    }
+
+    #[test]
+    fn takes_a_password_given_as_a_parameter() {
+        let password = |input: &str| Target::parse(input).unwrap().password();
+        assert_eq!(password("postgres://u@h/db?password=s3cret"), Some("s3cret".into()));
+        // A query string is form-encoded, as sqlx reads it: `+` is a space there, `%2B` a plus.
+        assert_eq!(
+            password("postgres://u@h/db?password=a%2Fb%25c+d%2B&sslmode=disable"),
+            Some("a/b%c d+".into())
+        );
+        assert_eq!(password("mysql://u:s3cret@h?password=s3cret"), Some("s3cret".into()));
+        assert_eq!(password("mysql://u:p%40ss@h"), Some("p@ss".into()));
+        assert_eq!(password("mysql://u@h"), None);
+        let t = Target::parse("postgres://u@h/db?password=s3cret&sslmode=disable").unwrap();
+        assert_eq!(
+            t.server_url().unwrap().query(),
+            Some("sslmode=disable"),
+            "the parameter is moved, not copied"
+        );
+        assert_eq!(t.redacted(), "postgres://u:***@h/db?sslmode=disable");
+        check("postgres://u:other@h/db?password=s3cret", Err("they differ"));
+        check("postgres://u@h/db?password=s3cret&password=x", Err("different values"));
     }
 
     #[test]

@@ -27,9 +27,29 @@ pub struct DataArgs {
     /// The random seed: the same seed (with the same profile, scale and time) gives the same data.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD) [default: 2026-01-01T00:00:00Z].
-    #[arg(long, value_parser = |s: &str| parse_now(s))]
+    /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD, from 1975-01-01
+    /// to 2035-12-31) [default: 2026-01-01T00:00:00Z].
+    #[arg(long, value_parser = parse_now_in_range)]
     now: Option<DateTime<Utc>>,
+}
+
+/// The reference times every backend can hold the data of: rows are placed years before and
+/// after `--now`, and MariaDB's TIMESTAMP ends in January 2038. Both ends were tried on
+/// MariaDB with the dev profile; the same range holds everywhere, so that one seed means
+/// one data set on every backend.
+const NOW_RANGE: (&str, &str) = ("1975-01-01T00:00:00Z", "2035-12-31T23:59:59Z");
+
+fn parse_now_in_range(s: &str) -> Result<DateTime<Utc>, String> {
+    let now = parse_now(s).map_err(|e| e.to_string())?;
+    let bound = |t: &str| DateTime::parse_from_rfc3339(t).expect("a valid bound").with_timezone(&Utc);
+    if now < bound(NOW_RANGE.0) || now > bound(NOW_RANGE.1) {
+        return Err(format!(
+            "{s} is outside the accepted range {} to {} (the data reaches years either side, and every backend must hold it)",
+            &NOW_RANGE.0[..10],
+            &NOW_RANGE.1[..10]
+        ));
+    }
+    Ok(now)
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -108,6 +128,41 @@ async fn open(
         out.push((*d, target.connect(d.name).await.context(d.name)?));
     }
     Ok(out)
+}
+
+/// Opens the chosen domains for a reading command, creating nothing; refuses, naming each,
+/// when any of them has not been created yet.
+pub(super) async fn open_existing(
+    target: &Target,
+    domains: &[&'static Domain],
+) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
+    let mut out = Vec::new();
+    let mut absent = Vec::new();
+    for d in domains {
+        match target.open_existing(d.name).await.context(d.name)? {
+            Some(db) => out.push((*d, db)),
+            None => absent.push(*d),
+        }
+    }
+    if absent.is_empty() {
+        return Ok(out);
+    }
+    let names: Vec<&str> = absent.iter().map(|d| d.name).collect();
+    let places: Vec<String> = absent.iter().map(|d| target.describe(d.name)).collect();
+    let flags: String = match absent.len() == crate::DOMAINS.len() {
+        true => String::new(),
+        false => names.iter().map(|n| format!(" --domain {n}")).collect(),
+    };
+    Err(DataError(format!(
+        "{} not created yet ({}): create {} with `seedbed migrate up{flags}` or `seedbed bootstrap{flags}` (nothing was created)",
+        match names.len() {
+            1 => format!("{} is", names[0]),
+            _ => format!("{} are", names.join(", ")),
+        },
+        places.join("; "),
+        if names.len() == 1 { "it" } else { "them" },
+    ))
+    .into())
 }
 
 /// Refuses a domain whose migrations are not all applied.
@@ -218,7 +273,7 @@ async fn run_checks(open: &[(&'static Domain, DatabaseConnection)], timings: boo
 
 pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
-    let open = open(&target, &args.domains.selected()?).await?;
+    let open = open_existing(&target, &args.domains.selected()?).await?;
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
     }
@@ -227,7 +282,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
 
 pub async fn digest(args: TargetArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
-    for (domain, db) in open(&target, &args.domains.selected()?).await? {
+    for (domain, db) in open_existing(&target, &args.domains.selected()?).await? {
         require_migrated(domain, &db).await?;
         say!("{}  {}", seedbed_seeds::digest(&db, domain.seeder).await?, domain.name);
     }

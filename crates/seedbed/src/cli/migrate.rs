@@ -124,6 +124,13 @@ enum MigrateCommand {
     },
 }
 
+impl MigrateArgs {
+    /// Whether the command reads or writes a database: all but `generate` do.
+    pub fn uses_database(&self) -> bool {
+        !matches!(self.command, MigrateCommand::Generate(_))
+    }
+}
+
 pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     let common = match &args.command {
         MigrateCommand::Generate(_) => {
@@ -176,16 +183,25 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     if let Some((command, guard)) = guarded {
         guard.check(&target, command, &domains)?;
     }
-    if let MigrateCommand::Drift { .. } = &args.command {
-        return drift(&target, &domains).await;
+    match &args.command {
+        MigrateCommand::Drift { .. } => return drift(&target, &domains).await,
+        MigrateCommand::Status { .. } => return status(&target, &domains).await,
+        _ => {}
     }
 
     // Connect to every chosen domain before changing any, so that a bad URL or a missing
     // server stops the command before it has done half its work.
     let mut open = Vec::new();
-    for domain in domains {
-        let db = target.connect(domain.name).await.context(domain.name)?;
-        open.push((domain, (domain.migrator)(), db));
+    if let MigrateCommand::Verify { .. } = &args.command {
+        // A reading command: it creates nothing, and a domain not created yet is an error.
+        for (domain, db) in super::data::open_existing(&target, &domains).await? {
+            open.push((domain, (domain.migrator)(), db));
+        }
+    } else {
+        for domain in domains {
+            let db = target.connect(domain.name).await.context(domain.name)?;
+            open.push((domain, (domain.migrator)(), db));
+        }
     }
     if let MigrateCommand::Down { steps, .. } = &args.command {
         for (_, migrator, db) in &open {
@@ -207,10 +223,8 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             MigrateCommand::Fresh { .. } => migrator.fresh(db).await?,
             MigrateCommand::Reset { .. } => migrator.reset(db).await?,
             MigrateCommand::Refresh { .. } => migrator.refresh(db).await?,
-            MigrateCommand::Drift { .. } | MigrateCommand::Generate(_) => unreachable!("run above"),
-            MigrateCommand::Status { .. } => {
-                print_status(domain, &target, &migrator.status(db).await?);
-                continue;
+            MigrateCommand::Drift { .. } | MigrateCommand::Status { .. } | MigrateCommand::Generate(_) => {
+                unreachable!("run above")
             }
             MigrateCommand::Verify { .. } => {
                 let findings = migrator.verify(db).await?;
@@ -274,15 +288,40 @@ async fn in_scratch<T>(
     Ok(value)
 }
 
+/// Prints each domain's migrations and their state, creating nothing: a domain not created
+/// yet has every migration pending.
+async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<()> {
+    for domain in domains {
+        let migrator = (domain.migrator)();
+        match target.open_existing(domain.name).await.context(domain.name)? {
+            Some(db) => print_status(domain, target, &migrator.status(&db).await?, ""),
+            None => {
+                let pending: Vec<MigrationStatus> = migrator
+                    .migrations()
+                    .iter()
+                    .map(|m| MigrationStatus {
+                        version: m.version().to_owned(),
+                        checksum: Some(m.checksum().to_owned()),
+                        state: State::Pending,
+                    })
+                    .collect();
+                let note =
+                    format!(" (not created yet: `seedbed migrate up --domain {}` creates it)", domain.name);
+                print_status(domain, target, &pending, &note);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Lists, for each domain, how its live schema differs from what its migrations produce.
 async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<()> {
     let mut drifted = None;
     for domain in domains {
-        if !target.namespace_exists(domain.name).await.context(domain.name)? {
-            say!("{}: {} does not exist yet; nothing to compare", domain.name, target.describe(domain.name));
+        let Some(live) = target.open_existing(domain.name).await.context(domain.name)? else {
+            say!("{}: {} is not created yet; nothing to compare", domain.name, target.describe(domain.name));
             continue;
-        }
-        let live = target.connect(domain.name).await.context(domain.name)?;
+        };
         let found =
             in_scratch(target, domain, async |db| (domain.migrator)().drift(&live, &db).await).await?;
         if found.is_empty() {
@@ -388,9 +427,9 @@ fn print_steps(domain: &Domain, target: &Target, command: &MigrateCommand, steps
     }
 }
 
-fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus]) {
+fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus], note: &str) {
     let when = |at: &sea_orm::prelude::DateTimeUtc| at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
-    say!("{}: {}", domain.name, target.describe(domain.name));
+    say!("{}: {}{note}", domain.name, target.describe(domain.name));
     for s in status {
         match &s.state {
             State::Applied { at, millis, checksum } => {

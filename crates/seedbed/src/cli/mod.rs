@@ -14,6 +14,7 @@ mod args;
 mod backup;
 mod data;
 mod docs;
+mod dotenv;
 mod generate;
 mod migrate;
 mod progress;
@@ -75,12 +76,10 @@ pub struct UsageError(pub String);
 /// Parses the process arguments, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
     // .env first: clap reads DATABASE_URL and SEEDBED_PREFIX from the environment.
-    if let Err(e) = dotenvy::dotenv()
-        && !e.not_found()
-    {
-        eprintln!("error: cannot read .env ({e}): fix or remove the file");
-        return ExitCode::from(exit::USAGE);
-    }
+    let url_given = std::env::var_os("DATABASE_URL").is_some()
+        || std::env::args_os()
+            .any(|a| a == "--database-url" || a.to_string_lossy().starts_with("--database-url="));
+    let dotenv_problem = dotenv::load();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -93,6 +92,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    if let Some(problem) = dotenv_problem {
+        // The file is needed only for a URL that nothing else gives.
+        if cli.command.uses_database() && !url_given {
+            eprintln!("error: {problem}; fix or remove that, or set DATABASE_URL in the environment");
+            return ExitCode::from(exit::USAGE);
+        }
+        eprintln!("warning: {problem}, and was skipped; fix or remove that");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -103,8 +110,71 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            eprintln!("error: {}", scrub(&format!("{e:#}").replace('\n', " ")));
             ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// The last guard before an error is printed (the typed errors mask passwords already, but
+/// a driver may quote what it was given): masks the user part and password parameters of
+/// every URL-shaped word, then the database password wherever it still appears.
+fn scrub(message: &str) -> String {
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            let Some(at) = lower.find("://").or_else(|| lower.find("password=")) else {
+                return word.to_owned();
+            };
+            // Start at the scheme, past any quote or bracket around the URL.
+            let start = word[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+                .map_or(0, |i| i + 1);
+            format!("{}{}", &word[..start], seedbed_core::redact_str(&word[start..]))
+        })
+        .collect();
+    let mut out = words.join(" ");
+    for secret in known_passwords() {
+        // Masking a one- or two-letter password would garble every message that holds
+        // those letters, and hides nothing worth hiding.
+        if secret.len() >= 3 {
+            out = out.replace(&secret, "***");
+        }
+    }
+    out
+}
+
+/// The database password as given by --database-url or DATABASE_URL, as typed and decoded.
+fn known_passwords() -> Vec<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let mut urls: Vec<String> = std::env::var("DATABASE_URL").ok().into_iter().collect();
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--database-url" {
+            urls.extend(args.get(i + 1).cloned());
+        } else if let Some(url) = arg.strip_prefix("--database-url=") {
+            urls.push(url.to_owned());
+        }
+    }
+    let mut secrets = Vec::new();
+    for target in urls.iter().filter_map(|u| seedbed_core::Target::parse(u).ok()) {
+        secrets.extend(target.server_url().and_then(|u| u.password()).map(str::to_owned));
+        secrets.extend(target.password());
+        // A password equal to the user name (postgres:postgres) is shown as the user anyway;
+        // masking it would only turn every mention of the user into `***`.
+        let user = target.user().unwrap_or_default();
+        secrets.retain(|s| *s != user);
+    }
+    secrets
+}
+
+impl Command {
+    /// Whether the command reads or writes a database (and so wants its URL).
+    fn uses_database(&self) -> bool {
+        match self {
+            Command::Docs(_) => false,
+            Command::Migrate(args) => args.uses_database(),
+            _ => true,
         }
     }
 }

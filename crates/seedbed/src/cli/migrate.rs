@@ -280,9 +280,16 @@ async fn in_scratch<T>(
     work: impl AsyncFnOnce(DatabaseConnection) -> Result<T, seedbed_migration::MigrateError>,
 ) -> anyhow::Result<T> {
     let scratch = target.clone().with_prefix(&format!("{}sbdry{}_", target.prefix(), std::process::id()))?;
+    // On SQLite the scratch file may need a data directory that does not exist yet: made for
+    // the scratch file only, it goes with it.
+    let new_dir = scratch.sqlite_dir_path().filter(|dir| !dir.exists()).map(|dir| dir.to_owned());
     let db = scratch.connect(domain.name).await.context(domain.name)?;
     let result = work(db).await;
     let dropped = scratch.drop_namespace(domain.name).await;
+    if let Some(dir) = new_dir {
+        // Only an empty directory goes: whatever another process put there meanwhile stays.
+        let _ = std::fs::remove_dir(dir);
+    }
     let value = result?;
     dropped.with_context(|| format!("dropping the scratch namespace ({})", scratch.describe(domain.name)))?;
     Ok(value)

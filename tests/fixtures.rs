@@ -496,3 +496,28 @@ async fn existing(backend: Backend, start: String) -> Vec<String> {
     }
     names
 }
+
+/// A template removed behind a running process's back (by hand, or by a sweep of a process
+/// that could not see it) is rebuilt by the next acquisition, which never copies what is
+/// left. SQLite only: on a server, the process's ready spares would serve the next
+/// acquisition without touching the template.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_removed_by_hand_is_rebuilt_not_copied() {
+    let seed = fresh_seed();
+    let fixture = || Fixture::new(Domain::Draw).url(&url(Backend::Sqlite)).seed(seed);
+    let first = fixture().acquire().await.unwrap();
+    let template = seedbed_core::Target::parse(&url(Backend::Sqlite))
+        .unwrap()
+        .sqlite_dir_path()
+        .unwrap()
+        .join("templates")
+        .join(first.template_name());
+    drop(first);
+    // Half of it goes: the domain's file, the marker stays.
+    std::fs::remove_file(template.join("draw.sqlite3")).unwrap();
+    let again = fixture().acquire().await.unwrap();
+    assert_eq!(seedbed_fixtures::templates_built(seed), 2, "the template was not rebuilt");
+    assert!(again.known().finished_draw().await.is_ok(), "the rebuilt fixture lacks its data");
+    drop(again);
+    fixture().forget_template().await.unwrap();
+}

@@ -206,3 +206,318 @@ async fn the_well_known_rows_are_there() {
     assert_eq!(known.raffle_customer().await.unwrap().email, "customer@raffle.example.com");
     assert_eq!(db.accounts().len(), 9);
 }
+
+backend_tests!(two_builds_share_a_server);
+/// Two builds of different code (two checkouts, or a developer and a CI runner, on one
+/// server) alternate acquisitions and sweeps, each in its own process with the templates'
+/// unused age set to 0 so that every sweep may remove what nobody alive uses. Both keep
+/// passing; a template or copy of a live process survives the other's sweep; those of a
+/// process killed with SIGKILL go with the next sweep; a finished process leaves no copies.
+async fn two_builds_share_a_server(backend: Backend) {
+    let seed = fresh_seed();
+    // First hex digits >= 8: the old advisory key overflowed for these and fell back to 0.
+    let (a, b) = (format!("{:016x}", 0x8000_0000_0000_0000u64 | seed), format!("f{seed:015x}"));
+    let names = |token: &str| existing(backend, format!("sbfx_{token}"));
+
+    // A runs, B runs: B's sweep takes A's template, which nobody alive uses.
+    let a1 = BuildChild::run(backend, &a, seed, "once");
+    assert_eq!(a1.built, 1, "{a1:?}");
+    assert!(
+        names(&a1.token).await.is_empty(),
+        "A's copies outlived a finished run: {:?}",
+        names(&a1.token).await
+    );
+    assert_eq!(
+        existing(backend, a1.template.clone()).await,
+        std::slice::from_ref(&a1.template),
+        "A's template after A"
+    );
+    let b1 = BuildChild::run(backend, &b, seed, "once");
+    assert_eq!(b1.built, 1, "{b1:?}");
+    assert!(existing(backend, a1.template.clone()).await.is_empty(), "B's sweep left A's unused template");
+
+    // A again, and it stays: its template is rebuilt (never copied half-made), and it sweeps B's.
+    let mut a2 = BuildChild::hold(backend, &a, seed);
+    assert_eq!((a2.report.built, &a2.report.template), (1, &a1.template), "{:?}", a2.report);
+    assert!(existing(backend, b1.template.clone()).await.is_empty(), "A's sweep left B's unused template");
+    // On a server, A also makes two spare copies in the background, which nobody is connected
+    // to: wait for them, so that only A's liveness can keep them.
+    let wanted = if backend == Backend::Sqlite { 1 } else { 3 };
+    let mut held = names(&a2.report.token).await;
+    for _ in 0..600 {
+        if held.len() >= wanted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        held = names(&a2.report.token).await;
+    }
+    assert!(held.len() >= wanted, "A holds {held:?}, not its copy and spares");
+
+    // B runs while A lives: A's template and copies survive B's sweep, and A keeps working.
+    let b2 = BuildChild::run(backend, &b, seed, "once");
+    assert_eq!(b2.built, 1, "{b2:?}");
+    assert_eq!(
+        existing(backend, a1.template.clone()).await,
+        std::slice::from_ref(&a1.template),
+        "B swept a live build's template"
+    );
+    let survived = names(&a2.report.token).await;
+    assert!(
+        held.iter().all(|n| survived.contains(n)),
+        "B swept a live process's copies: {held:?} -> {survived:?}"
+    );
+    let again = a2.again();
+    assert_eq!(again.built, 1, "A rebuilt its template although it was in use: {again:?}");
+
+    // A is killed: the next sweep removes its copies and its template. (A statement the
+    // server was running for A, such as a spare copy, finishes first: wait for it.)
+    a2.kill();
+    server_finished_for(backend, &a2.report.token).await;
+    let b3 = BuildChild::run(backend, &b, seed, "forget");
+    let left = names(&a2.report.token).await;
+    assert!(left.is_empty(), "copies of a killed process survived a sweep: {left:?}");
+    assert!(
+        existing(backend, a1.template.clone()).await.is_empty(),
+        "the template of a killed process survived a sweep"
+    );
+    assert!(existing(backend, b3.template.clone()).await.is_empty(), "B did not forget its template");
+}
+
+/// Waits until the server runs no statement for the process with `token` (PostgreSQL names
+/// the fixtures' sessions after it), at most 60 s.
+async fn server_finished_for(backend: Backend, token: &str) {
+    use sea_orm::sqlx::{Connection as _, Row as _};
+    if backend != Backend::Postgres {
+        return;
+    }
+    let mut c = sea_orm::sqlx::PgConnection::connect(&url(backend)).await.unwrap();
+    for _ in 0..600 {
+        let busy: i64 =
+            sea_orm::sqlx::query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+                .bind(format!("seedbed-fixtures {token}"))
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+                .get(0);
+        if busy == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server still runs statements for the killed process {token} after 60 s");
+}
+
+/// What a build child printed.
+#[derive(Debug, Default)]
+struct Report {
+    token: String,
+    template: String,
+    built: usize,
+}
+
+impl Report {
+    fn read(lines: &mut impl Iterator<Item = String>, until: Option<&str>, out: &mut String) -> Report {
+        let mut r = Report::default();
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+            if Some(line.as_str()) == until {
+                break;
+            }
+            // libtest prints "test fixtures::build_child ... " before the child's first line.
+            let line = line.rsplit_once(" ... ").map_or(line.as_str(), |(_, rest)| rest);
+            if let Some((k, v)) = line.split_once(": ") {
+                match k {
+                    "token" => r.token = v.to_owned(),
+                    "template" => r.template = v.to_owned(),
+                    "built" => r.built = v.parse().unwrap(),
+                    _ => {}
+                }
+            }
+        }
+        assert!(!r.token.is_empty() && !r.template.is_empty(), "the build child did not report:\n{out}");
+        r
+    }
+}
+
+/// Another process of this test binary running `build_child` as a build of code `fingerprint`.
+struct BuildChild {
+    process: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    report: Report,
+    out: String,
+}
+
+impl BuildChild {
+    fn spawn(backend: Backend, fingerprint: &str, seed: u64, mode: &str) -> BuildChild {
+        let mut process = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "fixtures::build_child", "--ignored", "--nocapture", "--test-threads", "1"])
+            .env("SEEDBED_FIXTURE_BUILD_CHILD", format!("{}|{seed}|{mode}", url(backend)))
+            .env(seedbed_fixtures::FINGERPRINT_ENV, fingerprint)
+            .env(seedbed_fixtures::TTL_ENV, "0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(process.stdout.take().unwrap()));
+        BuildChild { process, lines, report: Report::default(), out: String::new() }
+    }
+
+    /// Runs a child to its end; it must succeed.
+    fn run(backend: Backend, fingerprint: &str, seed: u64, mode: &str) -> Report {
+        let mut child = Self::spawn(backend, fingerprint, seed, mode);
+        let mut lines = child.lines.by_ref().map_while(Result::ok);
+        let report = Report::read(&mut lines, None, &mut child.out);
+        let status = child.process.wait().unwrap();
+        assert!(status.success(), "the build child ({mode}, {fingerprint}) failed:\n{}", child.out);
+        report
+    }
+
+    /// Starts a child that acquires a fixture and holds it until told.
+    fn hold(backend: Backend, fingerprint: &str, seed: u64) -> BuildChild {
+        let mut child = Self::spawn(backend, fingerprint, seed, "hold");
+        let mut lines = child.lines.by_ref().map_while(Result::ok);
+        child.report = Report::read(&mut lines, Some("ready"), &mut child.out);
+        child
+    }
+
+    /// Has the holding child acquire again and check the fixture it holds.
+    fn again(&mut self) -> Report {
+        use std::io::Write;
+        writeln!(self.process.stdin.as_mut().unwrap(), "again").unwrap();
+        let mut lines = self.lines.by_ref().map_while(Result::ok);
+        Report::read(&mut lines, Some("ready"), &mut self.out)
+    }
+
+    fn kill(&mut self) {
+        self.process.kill().unwrap(); // SIGKILL
+        self.process.wait().unwrap();
+    }
+}
+
+impl Drop for BuildChild {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The other process of `two_builds_share_a_server`; runs only when it asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by two_builds_share_a_server"]
+async fn build_child() {
+    let Ok(spec) = std::env::var("SEEDBED_FIXTURE_BUILD_CHILD") else { return };
+    let mut parts = spec.split('|');
+    let (url, seed, mode) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let seed: u64 = seed.parse().unwrap();
+    println!("token: {}", seedbed_fixtures::process_token());
+    let db = acquire_and_check(url, seed).await;
+    println!("template: {}", db.template_name());
+    println!("built: {}", seedbed_fixtures::templates_built(seed));
+    match mode {
+        "hold" => {
+            println!("ready");
+            for line in std::io::stdin().lines() {
+                if line.unwrap() == "again" {
+                    drop(acquire_and_check(url, seed).await);
+                    let (draw, _) = db.known().finished_draw().await.expect("the held fixture still answers");
+                    assert!(draw.winner_id.is_some());
+                    println!("token: {}", seedbed_fixtures::process_token());
+                    println!("template: {}", db.template_name());
+                    println!("built: {}", seedbed_fixtures::templates_built(seed));
+                    println!("ready");
+                }
+            }
+        }
+        "forget" => {
+            drop(db);
+            Fixture::new(Domain::Draw).url(url).seed(seed).forget_template().await.unwrap();
+        }
+        _ => {}
+    }
+}
+
+async fn acquire_and_check(url: &str, seed: u64) -> seedbed_fixtures::Db {
+    let db = Fixture::new(Domain::Draw).url(url).seed(seed).acquire().await.unwrap();
+    let (draw, winner) = db.known().finished_draw().await.unwrap();
+    assert_eq!(draw.winner_id.as_deref(), Some(winner.user_id.as_str()));
+    db
+}
+
+/// The databases (SQLite: directories) whose names start with `start`, on `backend`'s
+/// fixtures server or directory (templates included).
+async fn existing(backend: Backend, start: String) -> Vec<String> {
+    let start = start.as_str();
+    use sea_orm::sqlx::{Connection as _, Row as _};
+    let like = format!("{}%", start.replace('_', "\\_"));
+    let mut names: Vec<String> = match backend {
+        Backend::Sqlite => {
+            let dir =
+                seedbed_core::Target::parse(&url(backend)).unwrap().sqlite_dir_path().unwrap().to_owned();
+            [dir.clone(), dir.join("templates")]
+                .iter()
+                .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with(start))
+                .collect()
+        }
+        Backend::Postgres => {
+            let mut c = sea_orm::sqlx::PgConnection::connect(&url(backend)).await.unwrap();
+            let rows = sea_orm::sqlx::query("SELECT datname::text FROM pg_database WHERE datname LIKE $1")
+                .bind(&like)
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            rows.iter().map(|r| r.get(0)).collect()
+        }
+        Backend::MySql => {
+            let mut c = sea_orm::sqlx::MySqlConnection::connect(&url(backend)).await.unwrap();
+            let rows = sea_orm::sqlx::query(
+                "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
+            )
+            .bind(&like)
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+            rows.iter().map(|r| r.get(0)).collect()
+        }
+    };
+    names.sort();
+    // A MariaDB template is one database per domain: report it once, by its name.
+    if backend == Backend::MySql {
+        for n in &mut names {
+            if n.starts_with("sbtpl_") {
+                n.truncate(22);
+            }
+        }
+        names.dedup();
+    }
+    names
+}
+
+/// A template removed behind a running process's back (by hand, or by a sweep of a process
+/// that could not see it) is rebuilt by the next acquisition, which never copies what is
+/// left. SQLite only: on a server, the process's ready spares would serve the next
+/// acquisition without touching the template.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_removed_by_hand_is_rebuilt_not_copied() {
+    let seed = fresh_seed();
+    let fixture = || Fixture::new(Domain::Draw).url(&url(Backend::Sqlite)).seed(seed);
+    let first = fixture().acquire().await.unwrap();
+    let template = seedbed_core::Target::parse(&url(Backend::Sqlite))
+        .unwrap()
+        .sqlite_dir_path()
+        .unwrap()
+        .join("templates")
+        .join(first.template_name());
+    drop(first);
+    // Half of it goes: the domain's file, the marker stays.
+    std::fs::remove_file(template.join("draw.sqlite3")).unwrap();
+    let again = fixture().acquire().await.unwrap();
+    assert_eq!(seedbed_fixtures::templates_built(seed), 2, "the template was not rebuilt");
+    assert!(again.known().finished_draw().await.is_ok(), "the rebuilt fixture lacks its data");
+    drop(again);
+    fixture().forget_template().await.unwrap();
+}

@@ -46,6 +46,12 @@ async fn entering_a_draw_costs_its_fee() {
     assert_eq!(draw.current_participants, 1);
     assert_eq!(places_left(draw.max_participants, draw.current_participants), 1);
     assert_eq!(after.total_participations, player.total_participations + 1);
-    // Whatever coins the player had, the factory bought what was missing and paid the fee.
-    assert!(after.coins >= 0);
+    // The fee is debited; a player short of it first buys the missing coins, in hundreds.
+    let bought = if player.coins >= 50 { 0 } else { (50 - player.coins + 99) / 100 * 100 };
+    assert_eq!(
+        after.coins,
+        player.coins + bought - 50,
+        "{} coins before, {bought} bought, a fee of 50",
+        player.coins
+    );
 }

@@ -9,8 +9,8 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExprTrait, Statement, StatementBuilder,
     TransactionTrait,
 };
-use seedbed_core::Backend;
 use seedbed_core::introspect::{Check, Snapshot, Table};
+use seedbed_core::{Backend, quote};
 use seedbed_seeds::Profile;
 
 use crate::seeding::{options, seeded};
@@ -157,13 +157,6 @@ fn candidates(expr: &str, column: &str, others: &[&str], backend: DbBackend) -> 
     let mut seen = std::collections::BTreeSet::new();
     out.retain(|v| seen.insert(v.clone()));
     out
-}
-
-fn quote(backend: DbBackend, ident: &str) -> String {
-    match backend {
-        DbBackend::MySql => format!("`{ident}`"),
-        _ => format!("\"{ident}\""),
-    }
 }
 
 /// The columns of `table` that `expr` names, as whole words.

@@ -264,3 +264,80 @@ async fn the_agreement_check_can_fail(backend: Backend) {
 fn table_first_column(schema: &Snapshot, table: &str) -> String {
     schema.tables[table].columns[0].name.clone()
 }
+
+/// What `Seeder::tables()` says against the entity list: the same tables, each once, each
+/// after the tables its foreign keys point at (the order seeding and truncation rely on).
+fn seeder_disagreements(
+    entities: &[TableCreateStatement],
+    entity_views: &[&str],
+    seeder_tables: &[&str],
+    seeder_views: &[&str],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let tables: BTreeSet<String> =
+        entities.iter().map(table_name).filter(|t| !entity_views.contains(&t.as_str())).collect();
+    let listed: BTreeSet<String> = seeder_tables.iter().map(|t| (*t).to_owned()).collect();
+    for t in tables.difference(&listed) {
+        out.push(format!("{t}: an entity table the seeder's tables() does not list"));
+    }
+    for t in listed.difference(&tables) {
+        out.push(format!("{t}: listed by the seeder's tables() but has no entity"));
+    }
+    if listed.len() != seeder_tables.len() {
+        out.push(format!("tables() lists a table twice: {seeder_tables:?}"));
+    }
+    let views: BTreeSet<&str> = entity_views.iter().copied().collect();
+    if views != seeder_views.iter().copied().collect() {
+        out.push(format!("views: the entities say {entity_views:?}, the seeder {seeder_views:?}"));
+    }
+    for stmt in entities {
+        let child = table_name(stmt);
+        let Some(at) = seeder_tables.iter().position(|t| *t == child) else { continue };
+        for fk in stmt.get_foreign_key_create_stmts() {
+            let parent = name_of(fk.get_foreign_key().get_ref_table());
+            let parent_at = seeder_tables.iter().position(|t| *t == parent);
+            if parent != child && parent_at.is_some_and(|p| p > at) {
+                out.push(format!("{child} is listed before its parent {parent}"));
+            }
+        }
+    }
+    out
+}
+
+fn name_of(t: Option<&TableRef>) -> String {
+    match t {
+        Some(TableRef::Table(TableName(_, name), _)) => name.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn each_seeders_tables_are_its_entities_parents_first() {
+    for domain in domains() {
+        let entities = (domain.entities)(sea_orm::DbBackend::Postgres);
+        let tables: Vec<&str> = domain.seeder.tables().iter().map(|t| t.name()).collect();
+        let found = seeder_disagreements(&entities, domain.views, &tables, domain.seeder.views());
+        assert!(found.is_empty(), "{}:\n  {}", domain.name, found.join("\n  "));
+    }
+}
+
+#[test]
+fn the_seeder_tables_check_can_fail() {
+    let domain = domains().iter().find(|d| d.name == "draw").unwrap();
+    let entities = (domain.entities)(sea_orm::DbBackend::Postgres);
+    let mut tables: Vec<&str> = domain.seeder.tables().iter().map(|t| t.name()).collect();
+    let dropped = tables.pop().unwrap();
+    let users = tables.iter().position(|t| *t == "users").unwrap();
+    let moved = tables.remove(users);
+    tables.push(moved);
+    tables.push("hand_made");
+    let found = seeder_disagreements(&entities, domain.views, &tables, &["a_view"]).join("\n");
+    for expected in [
+        format!("{dropped}: an entity table the seeder's tables() does not list"),
+        "hand_made: listed by the seeder's tables() but has no entity".to_owned(),
+        "is listed before its parent users".to_owned(),
+        "views: the entities say".to_owned(),
+    ] {
+        assert!(found.contains(&expected), "expected a finding {expected:?} in:\n{found}");
+    }
+}

@@ -65,6 +65,32 @@ async fn untouched_digests(db: &DatabaseConnection) -> Vec<String> {
     out
 }
 
+/// Version 1.1.0's migration (`user_preferences`) and version 1.3.0's (`draw_categories`).
+const V1_1: &str = "m20250801_000000_user_preferences";
+const V1_3: &str = "m20251001_000000_draw_categories";
+
+/// Reverts `version` and every migration after it, found by name: a migration added later
+/// goes too, and the test still starts from just before `version`.
+async fn down_to_before(migrator: &seedbed_migration::Migrator, db: &DatabaseConnection, version: &str) {
+    let versions = migrator.versions();
+    let at = versions
+        .iter()
+        .position(|v| v == version)
+        .unwrap_or_else(|| panic!("the draw domain has no migration {version}: {versions:?}"));
+    migrator.down(db, (versions.len() - at) as u32).await.unwrap();
+    let status = migrator.status(db).await.unwrap();
+    let applied: Vec<&String> = status
+        .iter()
+        .filter(|s| matches!(s.state, seedbed_migration::State::Applied { .. }))
+        .map(|s| &s.version)
+        .collect();
+    assert_eq!(
+        applied,
+        versions[..at].iter().collect::<Vec<_>>(),
+        "down to before {version} left another history"
+    );
+}
+
 backend_tests!(the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else);
 async fn the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else(backend: Backend) {
     let t = TestDb::new(backend).await;
@@ -74,9 +100,8 @@ async fn the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else(
     let hash = seedbed_seeds::accounts::dev_password_hash();
     seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash).await.unwrap();
     let migrator = (domain.migrator)();
-    assert_eq!(migrator.versions().last().unwrap(), "m20251001_000000_draw_categories");
     // A dev database as it stood before version 1.3.0: its down keeps every draw.
-    migrator.down(&db, 1).await.unwrap();
+    down_to_before(&migrator, &db, V1_3).await;
     let draws_before = draws_before_13(&db).await;
     let untouched = untouched_digests(&db).await;
     assert!(draws_before.len() >= 250, "dev should hold hundreds of draws, not {}", draws_before.len());
@@ -118,7 +143,7 @@ async fn the_preferences_step_gives_every_existing_user_defaults(backend: Backen
     seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash).await.unwrap();
     let migrator = (domain.migrator)();
     // Back to before version 1.1.0 (the categories of 1.3.0 go first), then forward again.
-    migrator.down(&db, 2).await.unwrap();
+    down_to_before(&migrator, &db, V1_1).await;
     migrator.up(&db, None).await.unwrap();
     let users = users::Entity::find().all(&db).await.unwrap();
     let prefs = user_preferences::Entity::find().all(&db).await.unwrap();

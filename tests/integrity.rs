@@ -2,6 +2,8 @@
 //! exactly that rule's check reports it; each foreign key, pointed at nothing with
 //! enforcement switched off, is reported by its orphan check alone.
 
+use std::collections::BTreeSet;
+
 use sea_orm::sea_query::{ColumnType, TableName, TableRef};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use seedbed::Domain;
@@ -107,6 +109,7 @@ async fn each_orphan_check_catches_a_dangling_key(backend: Backend) {
     for domain in domains() {
         let db = seeded(&t, domain, options(Profile::Tiny, 42)).await;
         let mut wrong = Vec::new();
+        let mut inspected = BTreeSet::new();
         for table in domain.seeder.schema(b) {
             let child = name_of(table.get_table_name());
             if domain.views.contains(&child.as_str()) {
@@ -161,11 +164,21 @@ async fn each_orphan_check_catches_a_dangling_key(backend: Backend) {
                     db.execute_unprepared("PRAGMA foreign_keys = ON").await.unwrap();
                 }
                 let expected = format!("orphan_{child}_{col}");
+                inspected.insert(expected.clone());
                 if failing != [expected.clone()] {
                     wrong.push(format!("{expected}: a dangling key made {failing:?} fail"));
                 }
             }
         }
         assert!(wrong.is_empty(), "{} on {backend:?}:\n  {}", domain.name, wrong.join("\n  "));
+        // Every orphan check was exercised, and there was at least one: a loop over nothing
+        // (no schema, no foreign keys read) must not pass.
+        let orphan_checks: BTreeSet<String> = seedbed_seeds::checks(domain.seeder, b)
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|n| n.starts_with("orphan_"))
+            .collect();
+        assert!(!inspected.is_empty(), "{}: no foreign key was inspected", domain.name);
+        assert_eq!(inspected, orphan_checks, "{}: the keys inspected are not the orphan checks", domain.name);
     }
 }

@@ -96,12 +96,7 @@ impl Constraint {
 }
 
 /// Quotes an identifier for `backend`.
-pub fn quote(backend: DbBackend, ident: &str) -> String {
-    match backend {
-        DbBackend::MySql => format!("`{}`", ident.replace('`', "``")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
-}
+pub use seedbed_core::quote;
 
 /// The default for a "created at" column. On SQLite the driver stores timestamps as RFC 3339
 /// text (`2026-11-23T07:40:01+00:00`) and `CURRENT_TIMESTAMP` would store `2026-11-23 07:40:01`;

@@ -192,9 +192,4 @@ pub async fn digest(db: &DatabaseConnection, seeder: &dyn Seeder) -> Result<Stri
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-pub(crate) fn quote(backend: DbBackend, ident: &str) -> String {
-    match backend {
-        DbBackend::MySql => format!("`{ident}`"),
-        _ => format!("\"{ident}\""),
-    }
-}
+pub(crate) use seedbed_core::quote;

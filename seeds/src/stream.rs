@@ -9,6 +9,14 @@ use fake::rand::{RngExt, SeedableRng};
 use sea_orm::prelude::{Decimal, Uuid};
 use sha2::{Digest, Sha256};
 
+/// Seconds in a day: generators place rows in time in whole seconds.
+pub const DAY: i64 = 86_400;
+
+/// `c` cents as an exact decimal amount: generators and fixtures count money in cents.
+pub fn cents(c: i64) -> Decimal {
+    Decimal::new(c, 2)
+}
+
 /// The independent random streams of one seed.
 #[derive(Debug, Clone, Copy)]
 pub struct Streams {

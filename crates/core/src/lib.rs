@@ -16,3 +16,11 @@ pub use backup::BackupError;
 pub use error::{ConnectError, TargetError, driver_message};
 pub use lock::{DomainLock, LockError};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};
+
+/// Quotes an identifier for `backend`'s SQL, doubling any quote character inside it.
+pub fn quote(backend: sea_orm::DbBackend, ident: &str) -> String {
+    match backend {
+        sea_orm::DbBackend::MySql => format!("`{}`", ident.replace('`', "``")),
+        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}

@@ -20,7 +20,7 @@ use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
 
-use crate::stream::{Pool, Rng, email, zipf_weights};
+use crate::stream::{DAY, Pool, Rng, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::writer::Sink;
 use crate::{Account, Check, Ctx, Seeder};
@@ -31,7 +31,6 @@ pub struct DrawSeeder;
 pub static SEEDER: DrawSeeder = DrawSeeder;
 
 const DOMAIN: &str = "draw";
-const DAY: i64 = 86_400;
 
 /// The documented players; they sign in through the auth provider, by their subject id.
 pub const ADMIN_ID: &str = "seed|admin";

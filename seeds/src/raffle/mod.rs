@@ -8,8 +8,13 @@
 //! so every transaction's `balance_after` is the running balance and each user's `balance`
 //! is the sum of their transactions.
 
+mod generator;
+mod ledger;
+mod listings;
+mod people;
 mod rules;
-mod sim;
+mod sales;
+mod simulation;
 
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;
@@ -66,7 +71,12 @@ impl Seeder for RaffleSeeder {
     }
 
     fn accounts(&self) -> Vec<Account> {
-        sim::accounts()
+        let with_password = "password: the development password";
+        vec![
+            Account { domain: DOMAIN, role: "admin", email: ADMIN_EMAIL, note: with_password },
+            Account { domain: DOMAIN, role: "seller", email: SELLER_EMAIL, note: with_password },
+            Account { domain: DOMAIN, role: "customer", email: CUSTOMER_EMAIL, note: with_password },
+        ]
     }
 
     fn rules(&self, backend: DbBackend) -> Vec<Check> {
@@ -74,6 +84,6 @@ impl Seeder for RaffleSeeder {
     }
 
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
-        sim::generate(ctx).await
+        generator::generate(ctx).await
     }
 }

@@ -1,0 +1,102 @@
+//! The catalogue: services, provider profiles and the services each provider offers.
+
+use super::*;
+
+impl Gen<'_, '_> {
+    pub(super) async fn catalogue(&mut self) -> Result<(), DbErr> {
+        let ctx = self.ctx;
+        let (mut rng, mut ids) = (self.rng("services_master"), self.ids());
+        let n = ctx.opts.count(8, SERVICES.len()).min(SERVICES.len());
+        let mut sink = ctx.sink::<services_master::Entity>(n as u64);
+        let created = self.now - Duration::days(400);
+        for (name, category, price, minutes) in SERVICES.iter().take(n) {
+            let id = ids.next(&mut rng);
+            ctx.put(
+                &mut sink,
+                &services_master::Model {
+                    id,
+                    name: (*name).into(),
+                    category: (*category).into(),
+                    description: Some(rng.sentence(6..12)),
+                    base_price: cents(*price),
+                    duration_minutes: *minutes,
+                    is_active: self.services.len() != 1 || n < 3,
+                    created_at: created,
+                    updated_at: created,
+                },
+            )
+            .await?;
+            self.services.push(id);
+        }
+        ctx.close(&mut sink).await?;
+
+        let (mut rng, mut ids) = (self.rng("provider_profiles"), self.ids());
+        let mut sink = ctx.sink::<provider_profiles::Entity>(0);
+        for (i, p) in self.people.iter().enumerate() {
+            if p.role != UserRole::Provider {
+                continue;
+            }
+            let status = if i == 1 {
+                VerificationStatus::Verified
+            } else {
+                rng.cover(
+                    self.providers.len().saturating_sub(1),
+                    &[
+                        (VerificationStatus::Pending, 10),
+                        (VerificationStatus::Rejected, 5),
+                        (VerificationStatus::Verified, 85),
+                    ],
+                )
+            };
+            let id = ids.next(&mut rng);
+            let at = p.created + rng.seconds(3600, 5 * DAY);
+            ctx.put(
+                &mut sink,
+                &provider_profiles::Model {
+                    id,
+                    user_id: p.id,
+                    business_name: rng.percent(70).then(|| rng.company()),
+                    bio: rng.percent(80).then(|| rng.paragraph(1..3)),
+                    experience_years: rng.between(0, 30) as i32,
+                    verification_status: status,
+                    rating_average: None,
+                    rating_count: 0,
+                    is_available: rng.percent(85),
+                    service_radius_km: rng.between(5, 60) as i32,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+            .await?;
+            self.providers.push((id, i));
+        }
+        ctx.close(&mut sink).await?;
+
+        let (mut rng, mut ids) = (self.rng("provider_services"), self.ids());
+        let mut sink = ctx.sink::<provider_services::Entity>(0);
+        for provider in 0..self.providers.len() {
+            let count = rng.between(2, 5.min(self.services.len() as i64)) as usize;
+            let first = rng.below(self.services.len());
+            for k in 0..count {
+                let service = (first + k) % self.services.len();
+                let base = SERVICES[service].2;
+                let price = base * rng.between(85, 130) / 100 / 100 * 100;
+                ctx.put(
+                    &mut sink,
+                    &provider_services::Model {
+                        id: ids.next(&mut rng),
+                        provider_id: self.providers[provider].0,
+                        service_id: self.services[service],
+                        price: cents(price.max(100)),
+                        is_active: k == 0 || rng.percent(90),
+                        created_at: self.people[self.providers[provider].1].created + Duration::days(1),
+                        updated_at: self.people[self.providers[provider].1].created + Duration::days(1),
+                    },
+                )
+                .await?;
+                self.offers.push(Offer { provider, service, price: price.max(100) });
+            }
+        }
+        ctx.close(&mut sink).await
+    }
+}

@@ -1,0 +1,84 @@
+//! The raffle generator: parents first, then a time-ordered simulation of the money.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::Uuid;
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+use seedbed_raffle::enums::*;
+
+use super::ledger::Ledger;
+use super::listings::{Item, Seller};
+use super::people::User;
+use super::sales::Plan;
+use crate::Ctx;
+
+/// Which rare cases the data already shows: the first chance to show each is always taken,
+/// so that even tiny data holds every kind of row.
+#[derive(Default)]
+pub(super) struct Coverage {
+    pub(super) deposit_credit: bool,
+    pub(super) withdrawal: bool,
+    pub(super) goodwill: bool,
+    pub(super) item_credit: bool,
+    pub(super) purchase_notice: bool,
+}
+
+/// The generator: what the earlier tables hold that the later ones need, the money books,
+/// and what the data already covers.
+pub(super) struct Gen<'a, 'c> {
+    pub(super) ctx: &'a Ctx<'c>,
+    pub(super) now: DateTime<Utc>,
+    pub(super) users: Vec<User>,
+    pub(super) sellers: Vec<Seller>,
+    pub(super) tiers: Vec<Uuid>,
+    pub(super) items: Vec<Item>,
+    pub(super) plans: Vec<Plan>,
+    /// Each seller's available items, for item-specific credits.
+    pub(super) available_by_seller: Vec<Vec<Uuid>>,
+    pub(super) ledger: Ledger,
+    pub(super) covered: Coverage,
+}
+
+pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
+    let now = ctx.opts.now;
+    let mut g = Gen {
+        ctx,
+        now,
+        users: Vec::new(),
+        sellers: Vec::new(),
+        tiers: Vec::new(),
+        items: Vec::new(),
+        plans: Vec::new(),
+        available_by_seller: Vec::new(),
+        ledger: Ledger::new(ctx, now - Duration::days(400)),
+        covered: Coverage::default(),
+    };
+    g.subscriptions().await?;
+    g.users().await?;
+    g.tokens().await?;
+    g.sellers().await?;
+    g.items().await?;
+    g.raffles().await?;
+    g.available_by_seller = vec![Vec::new(); g.sellers.len()];
+    for item in g.items.iter().filter(|i| i.status == ItemStatus::Available) {
+        g.available_by_seller[item.seller].push(item.id);
+    }
+    g.simulate().await?;
+    g.catalogue().await?;
+    g.sessions().await?;
+    g.finish().await
+}
+
+impl Gen<'_, '_> {
+    pub(super) fn opts(&self) -> crate::SeedOptions {
+        self.ctx.opts
+    }
+
+    /// Every balance is the sum of its transactions: set them in one statement.
+    pub(super) async fn finish(&mut self) -> Result<(), DbErr> {
+        self.flush_money().await?;
+        // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
+        let sql = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
+        self.ctx.db.execute_raw(Statement::from_string(self.ctx.backend, sql)).await?;
+        Ok(())
+    }
+}

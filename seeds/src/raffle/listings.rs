@@ -1,0 +1,255 @@
+//! What is sold: subscription tiers, sellers, their items, and the store-credit catalogue and settings.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::DbErr;
+use sea_orm::prelude::{Decimal, Uuid};
+use seedbed_raffle::enums::*;
+use seedbed_raffle::*;
+use serde_json::json;
+
+use super::DOMAIN;
+use super::generator::Gen;
+use super::sales::Listing;
+use crate::stream::{DAY, Ids, cents, zipf_weights};
+
+/// The subscription tiers: code, name, monthly price (cents), raffles, items, commission (basis points).
+pub(super) const TIERS: [(&str, &str, i64, i32, i32, i64); 4] = [
+    ("free", "Free", 0, 1, 5, 1500),
+    ("basic", "Basic", 999, 3, 25, 1000),
+    ("pro", "Pro", 2900, 10, 100, 750),
+    ("enterprise", "Enterprise", 9900, 50, 1000, 500),
+];
+
+pub(super) const CATEGORIES: [(&str, &[&str]); 6] = [
+    ("electronics", &["Wireless Earbuds", "Smart Watch", "Tablet", "Gaming Console", "Drone", "E-Reader"]),
+    ("fashion", &["Leather Jacket", "Designer Handbag", "Silk Scarf", "Sneakers", "Sunglasses"]),
+    ("home", &["Espresso Machine", "Robot Vacuum", "Air Purifier", "Stand Mixer", "Cast Iron Set"]),
+    ("collectibles", &["Signed Poster", "Vintage Camera", "Trading Card Box", "Vinyl Record Set"]),
+    ("sports", &["Road Bike", "Golf Club Set", "Yoga Bundle", "Camping Tent"]),
+    ("gift_cards", &["Store Gift Card", "Travel Voucher", "Spa Voucher"]),
+];
+
+pub(super) const ADJECTIVES: [&str; 8] =
+    ["Limited", "Premium", "Classic", "New", "Deluxe", "Compact", "Pro", "Vintage"];
+
+pub(super) struct Seller {
+    pub(super) id: Uuid,
+    pub(super) user: usize,
+    pub(super) tier: usize,
+    pub(super) started: DateTime<Utc>,
+}
+
+pub(super) struct Item {
+    pub(super) id: Uuid,
+    pub(super) seller: usize,
+    pub(super) status: ItemStatus,
+}
+
+impl Gen<'_, '_> {
+    pub(super) async fn subscriptions(&mut self) -> Result<(), DbErr> {
+        let ctx = self.ctx;
+        let mut rng = ctx.streams.rng(DOMAIN, "seller_subscriptions");
+        let mut ids = Ids::new(self.now - Duration::days(500));
+        let mut sink = ctx.sink::<seller_subscriptions::Entity>(TIERS.len() as u64);
+        let created = self.now - Duration::days(450);
+        for (code, name, price, raffles, items, bps) in TIERS {
+            let id = ids.next(&mut rng);
+            self.tiers.push(id);
+            ctx.put(
+                &mut sink,
+                &seller_subscriptions::Model {
+                    id,
+                    code: code.into(),
+                    name: name.into(),
+                    monthly_price: cents(price),
+                    max_active_raffles: raffles,
+                    max_items: items,
+                    commission_rate: Decimal::new(bps, 4),
+                    features: json!({
+                        "featured_listings": price >= 2900,
+                        "analytics": price > 0,
+                        "support": if price >= 9900 { "dedicated" } else { "email" },
+                    }),
+                    is_active: true,
+                    created_at: created,
+                    updated_at: created,
+                },
+            )
+            .await?;
+        }
+        ctx.close(&mut sink).await?;
+        Ok(())
+    }
+
+    pub(super) async fn sellers(&mut self) -> Result<(), DbErr> {
+        let ctx = self.ctx;
+        let mut rng = ctx.streams.rng(DOMAIN, "sellers");
+        let mut ids = Ids::new(self.now - Duration::days(450));
+        let mut sink = ctx.sink::<sellers::Entity>(0);
+        for (i, u) in self.users.iter().enumerate() {
+            if u.role != UserRole::Seller {
+                continue;
+            }
+            let tier =
+                if i == 1 { 2 } else { rng.cover(self.sellers.len(), &[(0, 30), (1, 40), (2, 22), (3, 8)]) };
+            let started = u.created + rng.seconds(DAY, 10 * DAY);
+            let expires = (self.sellers.len() == 1 || rng.percent(15))
+                .then(|| started + rng.seconds(30 * DAY, 400 * DAY));
+            let id = ids.next(&mut rng);
+            ctx.put(
+                &mut sink,
+                &sellers::Model {
+                    id,
+                    user_id: u.id,
+                    subscription_id: self.tiers[tier],
+                    business_name: rng.company(),
+                    description: rng.percent(70).then(|| rng.sentence(6..14)),
+                    rating: rng.percent(75).then(|| Decimal::new(rng.between(250, 500), 2)),
+                    verified_at: (i == 1 || rng.percent(80)).then(|| started + rng.seconds(3600, 5 * DAY)),
+                    subscription_started_at: started,
+                    subscription_expires_at: expires,
+                    created_at: started,
+                    updated_at: started,
+                },
+            )
+            .await?;
+            self.sellers.push(Seller { id, user: i, tier, started });
+        }
+        ctx.close(&mut sink).await?;
+        Ok(())
+    }
+
+    /// Items, and the plan of the raffle each gets (if any): the raffle decides the item's status.
+    pub(super) async fn items(&mut self) -> Result<(), DbErr> {
+        let ctx = self.ctx;
+        let n = self.opts().count(14, 500);
+        let mut rng = ctx.streams.rng(DOMAIN, "items");
+        let mut plan_rng = ctx.streams.rng(DOMAIN, "raffles");
+        let mut ids = Ids::new(self.now - Duration::days(450));
+        let mut raffle_ids = Ids::new(self.now - Duration::days(450));
+        let mut sink = ctx.sink::<items::Entity>(n as u64);
+        let weights = zipf_weights(&mut rng, self.sellers.len());
+        for i in 0..n {
+            // The well-known seller lists the first few; the rest follow the heavy tail.
+            let seller = if i < 3 { 0 } else { rng.weighted(&weights) };
+            let s = &self.sellers[seller];
+            let (category, nouns) = CATEGORIES[rng.below(CATEGORIES.len())];
+            let title = format!("{} {}", rng.pick(&ADJECTIVES), rng.pick(nouns));
+            let price = rng.between(20, 2500) * 100 - 1;
+            let created = rng.time_between(s.started, self.now - Duration::days(2));
+            // Coverage first: each raffle status, then an item never raffled.
+            let raffled = i < 5 || (i != 5 && rng.percent(85));
+            let status = if raffled {
+                Some(plan_rng.cover(
+                    i,
+                    &[
+                        (RaffleStatus::Completed, 55),
+                        (RaffleStatus::Open, 22),
+                        (RaffleStatus::Full, 5),
+                        (RaffleStatus::Drawing, 3),
+                        (RaffleStatus::Cancelled, 7),
+                    ],
+                ))
+            } else {
+                None
+            };
+            let item_status = match status {
+                Some(RaffleStatus::Completed) => ItemStatus::Sold,
+                Some(_) => ItemStatus::Available,
+                None if i == 5 || rng.percent(25) => ItemStatus::Inactive,
+                None => ItemStatus::Available,
+            };
+            let id = ids.next(&mut rng);
+            ctx.put(
+                &mut sink,
+                &items::Model {
+                    id,
+                    seller_id: s.id,
+                    title: title.clone(),
+                    description: Some(rng.paragraph(1..3)),
+                    category: category.into(),
+                    price: cents(price),
+                    inventory_count: if item_status == ItemStatus::Sold {
+                        0
+                    } else {
+                        rng.between(1, 3) as i32
+                    },
+                    status: item_status,
+                    image_url: rng
+                        .percent(90)
+                        .then(|| format!("https://img.example.com/items/{}.jpg", rng.hex(16))),
+                    created_at: created,
+                    updated_at: created,
+                },
+            )
+            .await?;
+            if let Some(status) = status {
+                let listing =
+                    Listing { item: self.items.len(), seller, title, price, status, listed: created };
+                let plan = self.plan(&mut plan_rng, &mut raffle_ids, listing);
+                self.plans.push(plan);
+            }
+            self.items.push(Item { id, seller, status: item_status });
+        }
+        ctx.close(&mut sink).await?;
+        Ok(())
+    }
+
+    pub(super) async fn catalogue(&mut self) -> Result<(), DbErr> {
+        let ctx = self.ctx;
+        let mut rng = ctx.streams.rng(DOMAIN, "free_redeemable_items");
+        let mut ids = Ids::new(self.now - Duration::days(450));
+        let n = self.opts().count(4, 40);
+        let mut sink = ctx.sink::<free_redeemable_items::Entity>(n as u64);
+        let available: Vec<Uuid> =
+            self.items.iter().filter(|i| i.status == ItemStatus::Available).map(|i| i.id).collect();
+        for i in 0..n {
+            let from = rng.time_between(self.now - Duration::days(200), self.now - Duration::days(1));
+            let linked = (i == 0 || rng.percent(40)) && !available.is_empty();
+            ctx.put(
+                &mut sink,
+                &free_redeemable_items::Model {
+                    id: ids.next(&mut rng),
+                    item_id: linked.then(|| available[rng.below(available.len())]),
+                    title: format!("{} voucher", rng.words(1..3)),
+                    description: Some(rng.sentence(5..12)),
+                    credit_cost: cents(rng.between(5, 100) * 100),
+                    stock: rng.between(0, 200) as i32,
+                    is_active: i == 0 || rng.percent(85),
+                    valid_from: from,
+                    valid_until: (i == 1 || rng.percent(60)).then(|| from + rng.seconds(30 * DAY, 365 * DAY)),
+                    created_at: from,
+                    updated_at: from,
+                },
+            )
+            .await?;
+        }
+        ctx.close(&mut sink).await?;
+
+        let settings = [
+            ("raffle.max_boxes", json!(500), true, "Most boxes a raffle may have"),
+            ("raffle.min_box_price", json!("1.00"), true, "Cheapest box allowed"),
+            ("credits.loss_ratio", json!(0.1), false, "Share of a losing buyer's spend returned as credit"),
+            ("credits.expiry_days", json!(90), true, "Days a raffle-loss credit stays valid"),
+            ("wallet.max_deposit", json!("5000.00"), false, "Largest single top-up"),
+            ("maintenance", json!({"enabled": false, "message": null}), true, "Maintenance banner"),
+        ];
+        let mut sink = ctx.sink::<system_settings::Entity>(settings.len() as u64);
+        for (key, value, public, about) in settings {
+            ctx.put(
+                &mut sink,
+                &system_settings::Model {
+                    key: key.into(),
+                    value,
+                    description: Some(about.into()),
+                    is_public: public,
+                    updated_by: Some(self.users[0].id),
+                    updated_at: self.now - Duration::days(30),
+                },
+            )
+            .await?;
+        }
+        ctx.close(&mut sink).await?;
+        Ok(())
+    }
+}

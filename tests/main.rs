@@ -22,4 +22,5 @@ mod integrity;
 mod locking;
 mod migrations;
 mod raffle;
+mod restore;
 mod seeding;

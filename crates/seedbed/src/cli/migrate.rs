@@ -209,6 +209,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             MigrateCommand::Refresh { .. } => migrator.refresh(db).await?,
             MigrateCommand::Drift { .. } | MigrateCommand::Generate(_) => unreachable!("run above"),
             MigrateCommand::Status { .. } => {
+                super::backup::sweep_restore_leftovers(&target, domain).await?;
                 print_status(domain, &target, &migrator.status(db).await?);
                 continue;
             }

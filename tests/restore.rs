@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use sea_orm::ConnectionTrait as _;
 use seedbed_core::Backend;
 
 use crate::backup::{backup, digest, files_dir};
@@ -130,4 +131,34 @@ async fn a_dead_restores_scratch_is_removed_only_when_nobody_holds_the_domain(ba
         show(&out)
     );
     assert!(t.target.restore_leftovers("draw").await.unwrap().is_empty(), "{}", show(&out));
+}
+
+/// PostgreSQL: a view in another schema over the domain's tables would follow the old tables
+/// aside and be dropped with them, so the restore refuses, names it, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_that_would_drop_a_view_in_another_schema_is_refused() {
+    let t = TestDb::new(Backend::Postgres).await;
+    let dir = files_dir(&t);
+    assert_success(&t.seedbed(&["bootstrap", "--profile", "tiny", "--domain", "draw"]));
+    let file = backup(&t, "draw", &dir, "draw.backup");
+    let seeded = digest(&t);
+    // The reporting schema carries the test's prefix, so the test's cleanup drops it.
+    let reporting = t.connect("reporting").await;
+    let (draw, view) = (t.target.namespace("draw"), format!("{}reporting.user_emails", t.prefix()));
+    let create = format!("CREATE VIEW {view} AS SELECT email FROM \"{draw}\".users");
+    reporting.execute_unprepared(&create).await.unwrap();
+
+    let out = t.seedbed(&["restore", "--domain", "draw", "-i", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("view {view}")) && stderr.contains("depend on it"), "{}", show(&out));
+    assert_eq!(digest(&t), seeded, "a refused restore changed the domain");
+    let rows = reporting.query_all_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        format!("SELECT * FROM {view}"),
+    ));
+    assert!(!rows.await.unwrap().is_empty(), "the view in the other schema is gone or empty");
+    assert!(t.target.restore_leftovers("draw").await.unwrap().is_empty());
+    reporting.close().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
 }

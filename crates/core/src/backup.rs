@@ -567,7 +567,8 @@ impl Target {
         let ns = self.namespace(domain);
         let mut admin = self.admin_pg().await?;
         let rows = sqlx::query(
-            "SELECT DISTINCT pg_describe_object(d.classid, d.objid, 0) AS what
+            "SELECT DISTINCT coalesce(pg_describe_object('pg_class'::regclass, rc.oid, 0),
+                                     pg_describe_object(d.classid, d.objid, 0)) AS what
              FROM pg_depend d
              JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid
              JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $1

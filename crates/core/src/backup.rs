@@ -424,6 +424,7 @@ impl Target {
                 let hold = self.scratch(&token, "h").namespace(domain);
                 self.load_pg(
                     &self.namespace(domain),
+                    &token,
                     file,
                     *start,
                     *len,
@@ -504,6 +505,7 @@ impl Target {
     async fn load_pg(
         &self,
         ns: &str,
+        token: &str,
         file: &Path,
         start: u64,
         len: u64,
@@ -522,8 +524,23 @@ impl Target {
             "BEGIN;\nSELECT pg_advisory_xact_lock({PG_LOAD_CLASS}, hashtext('{ns}'));\n{}",
             rename_if(orig, hold)
         );
-        let postlude =
-            format!("\nALTER SCHEMA \"{orig}\" RENAME TO \"{scratch}\";\n{}COMMIT;\n", rename_if(hold, orig));
+        // The last word before the commit: is the seedbed that fed this still there? If its
+        // session no longer holds the run's lock, roll back rather than leave a scratch schema
+        // behind, possibly after the next command swept.
+        let alive_check = format!(
+            "DO $sb$ BEGIN IF pg_try_advisory_lock({PG_LIVE_CLASS}, hashtext('{token}')) THEN RAISE EXCEPTION 'the seedbed restore that started this load is gone'; END IF; END $sb$;\n"
+        );
+        let postlude = format!(
+            "\nALTER SCHEMA \"{orig}\" RENAME TO \"{scratch}\";\n{}{alive_check}COMMIT;\n",
+            rename_if(hold, orig)
+        );
+        let mut alive = self.admin_pg().await?;
+        sqlx::query("SELECT pg_advisory_lock($1, hashtext($2))")
+            .bind(PG_LIVE_CLASS)
+            .bind(token)
+            .execute(&mut alive)
+            .await
+            .map_err(|e| self.classify(e))?;
         let mut cmd = self.pg_tool("psql");
         cmd.args(["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"])
             .arg(format!("--dbname={}", self.libpq_url()));
@@ -532,7 +549,9 @@ impl Target {
             Feed::Range { path: file.to_owned(), start, len },
             Feed::Bytes(postlude.into_bytes()),
         ];
-        blocking(move || feed(cmd, "psql", PG_PACKAGE, parts)).await
+        let loaded = blocking(move || feed(cmd, "psql", PG_PACKAGE, parts)).await;
+        let _ = alive.close().await;
+        loaded
     }
 
     async fn load_mysql(
@@ -771,6 +790,9 @@ fn percent_decode(s: &str) -> String {
 
 /// Advisory-lock class of a restore's loading session (the domain locks use 0x5EED).
 const PG_LOAD_CLASS: i32 = 0x5EEE;
+/// Advisory-lock class of a restore's own session, held while its load runs: a load commits
+/// only while its restore is alive.
+const PG_LIVE_CLASS: i32 = 0x5EEF;
 
 enum Waited {
     Postgres(sqlx::PgConnection),

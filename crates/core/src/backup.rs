@@ -1010,3 +1010,73 @@ fn feed(mut cmd: Command, tool: &str, package: &'static str, parts: Vec<Feed>) -
     }
     written.map_err(|e| BackupError::Tool { tool: tool.to_owned(), detail: e.to_string() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            domain: "draw".into(),
+            backend: Backend::MySql,
+            namespace: "ci_draw".into(),
+            seedbed_version: "0.1.0".into(),
+            migrations: vec![("m1_a".into(), "aa".into()), ("m2_b".into(), "bb".into())],
+            digest: "d1".into(),
+        }
+    }
+
+    /// Writes a script backup of `body` whose last `cut` bytes are lost, and reads it back.
+    fn read_script(body: &str, cut: usize) -> Result<(Manifest, u64, u64), BackupError> {
+        let dir = std::env::temp_dir().join(format!("seedbed-manifest-{}-{}", std::process::id(), token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("b.sql");
+        let text = format!("{}{body}{TRAILER}{}\n", manifest().header(), body.len());
+        std::fs::write(&file, &text.as_bytes()[..text.len() - cut]).unwrap();
+        let read = script_manifest(&file).map(|(m, layout)| match layout {
+            Layout::Script { start, len } => (m, start, len),
+            Layout::Sqlite => unreachable!(),
+        });
+        std::fs::remove_dir_all(dir).unwrap();
+        read
+    }
+
+    #[test]
+    fn a_script_manifest_reads_back_as_written() {
+        let body = "CREATE TABLE t (id int);\n";
+        let (m, start, len) = read_script(body, 0).unwrap();
+        assert_eq!(m, manifest());
+        assert_eq!((start, len), (manifest().header().len() as u64, body.len() as u64));
+    }
+
+    #[test]
+    fn a_script_cut_anywhere_after_its_manifest_is_truncated() {
+        let body = "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n";
+        for cut in [1, 5, 20, 40, 60] {
+            match read_script(body, cut) {
+                Err(BackupError::Truncated { .. }) => {}
+                other => panic!("cut {cut} bytes: expected a truncated backup, got {other:?}"),
+            }
+        }
+    }
+
+    fn check_identify(head: &[u8], expected: &str) {
+        assert_eq!(identify(head), expected, "{:?}", String::from_utf8_lossy(head));
+    }
+
+    #[test]
+    fn names_what_a_file_without_a_manifest_is() {
+        check_identify(b"", "an empty file");
+        check_identify(b"SQLite format 3\0rest", "a SQLite database without a seedbed manifest");
+        check_identify(b"PGDMP\x01\x0e", "a pg_dump archive without a seedbed manifest");
+        check_identify(
+            b"--\n-- PostgreSQL database dump\n--\n",
+            "a plain pg_dump script without a seedbed manifest",
+        );
+        check_identify(
+            b"/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\n",
+            "a mariadb-dump script without a seedbed manifest",
+        );
+        check_identify(b"hello\n", "neither a SQLite database nor a dump script");
+    }
+}

@@ -133,32 +133,58 @@ async fn a_dead_restores_scratch_is_removed_only_when_nobody_holds_the_domain(ba
     assert!(t.target.restore_leftovers("draw").await.unwrap().is_empty(), "{}", show(&out));
 }
 
-/// PostgreSQL: a view in another schema over the domain's tables would follow the old tables
-/// aside and be dropped with them, so the restore refuses, names it, and changes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restore_that_would_drop_a_view_in_another_schema_is_refused() {
-    let t = TestDb::new(Backend::Postgres).await;
+/// Something outside the domain that depends on its tables (PostgreSQL: a view in another
+/// schema; MariaDB: a foreign key from another database) would follow the old tables aside and
+/// be dropped with them, or stop their drop half-way: the restore refuses, names it, and
+/// changes nothing.
+async fn a_restore_that_would_break_an_outside_dependent_is_refused(backend: Backend) {
+    let t = TestDb::new(backend).await;
     let dir = files_dir(&t);
     assert_success(&t.seedbed(&["bootstrap", "--profile", "tiny", "--domain", "draw"]));
     let file = backup(&t, "draw", &dir, "draw.backup");
     let seeded = digest(&t);
-    // The reporting schema carries the test's prefix, so the test's cleanup drops it.
+    // The reporting namespace carries the test's prefix, so the test's cleanup drops it.
     let reporting = t.connect("reporting").await;
-    let (draw, view) = (t.target.namespace("draw"), format!("{}reporting.user_emails", t.prefix()));
-    let create = format!("CREATE VIEW {view} AS SELECT email FROM \"{draw}\".users");
+    let (draw, outside) = (t.target.namespace("draw"), t.target.namespace("reporting"));
+    let (create, count, named) = match backend {
+        Backend::Postgres => (
+            format!("CREATE VIEW \"{outside}\".user_emails AS SELECT email FROM \"{draw}\".users"),
+            format!("SELECT count(*) AS n FROM \"{outside}\".user_emails"),
+            format!("view {outside}.user_emails"),
+        ),
+        _ => (
+            format!(
+                "CREATE TABLE `{outside}`.notes (user_id VARCHAR(255), CONSTRAINT fk_notes_user FOREIGN KEY (user_id) REFERENCES `{draw}`.users (id))"
+            ),
+            format!("SELECT count(*) AS n FROM `{outside}`.notes"),
+            format!("foreign key fk_notes_user on table {outside}.notes"),
+        ),
+    };
     reporting.execute_unprepared(&create).await.unwrap();
 
     let out = t.seedbed(&["restore", "--domain", "draw", "-i", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("view {view}")) && stderr.contains("depend on it"), "{}", show(&out));
+    assert!(stderr.contains(&named) && stderr.contains("depend on it"), "{}", show(&out));
     assert_eq!(digest(&t), seeded, "a refused restore changed the domain");
-    let rows = reporting.query_all_raw(sea_orm::Statement::from_string(
-        sea_orm::DbBackend::Postgres,
-        format!("SELECT * FROM {view}"),
-    ));
-    assert!(!rows.await.unwrap().is_empty(), "the view in the other schema is gone or empty");
+    let still =
+        reporting.query_one_raw(sea_orm::Statement::from_string(reporting.get_database_backend(), count));
+    assert!(still.await.is_ok(), "the dependent outside the domain is gone");
     assert!(t.target.restore_leftovers("draw").await.unwrap().is_empty());
     reporting.close().await.unwrap();
     std::fs::remove_dir_all(dir).ok();
+}
+
+mod a_restore_that_would_break_an_outside_dependent_is_refused {
+    use seedbed_core::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_restore_that_would_break_an_outside_dependent_is_refused(Backend::Postgres).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mysql() {
+        super::a_restore_that_would_break_an_outside_dependent_is_refused(Backend::MySql).await
+    }
 }

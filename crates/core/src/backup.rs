@@ -582,8 +582,36 @@ impl Target {
     /// Objects in other schemas that depend on the live domain's tables (a view, a foreign
     /// key): the swap would hand them the old tables, and dropping those would drop them.
     async fn outside_dependents(&self, domain: &str) -> Result<(), BackupError> {
-        let Location::Server { backend: Backend::Postgres, .. } = &self.location else { return Ok(()) };
         let ns = self.namespace(domain);
+        let objects = match &self.location {
+            Location::Sqlite { .. } => return Ok(()),
+            Location::Server { backend: Backend::Postgres, .. } => self.pg_outside_dependents(&ns).await?,
+            Location::Server { .. } => {
+                // A foreign key from another database would follow the old tables aside and
+                // stop their drop half-way.
+                let mut admin = self.admin_mysql().await?;
+                let rows = sqlx::query(
+                    "SELECT DISTINCT CAST(CONCAT('foreign key ', CONSTRAINT_NAME, ' on table ', CONSTRAINT_SCHEMA, '.', TABLE_NAME) AS CHAR)
+                     FROM information_schema.REFERENTIAL_CONSTRAINTS
+                     WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND CONSTRAINT_SCHEMA <> ?
+                     ORDER BY 1",
+                )
+                .bind(&ns)
+                .bind(&ns)
+                .fetch_all(&mut admin)
+                .await
+                .map_err(|e| self.classify(e));
+                let _ = admin.close().await;
+                rows?.iter().map(|r| r.get::<String, _>(0)).collect()
+            }
+        };
+        if objects.is_empty() {
+            return Ok(());
+        }
+        Err(BackupError::Dependents { namespace: self.describe(domain), objects: objects.join(", ") })
+    }
+
+    async fn pg_outside_dependents(&self, ns: &str) -> Result<Vec<String>, BackupError> {
         let mut admin = self.admin_pg().await?;
         let rows = sqlx::query(
             "SELECT DISTINCT coalesce(pg_describe_object('pg_class'::regclass, rc.oid, 0),
@@ -598,16 +626,12 @@ impl Target {
              WHERE coalesce(rc.relnamespace, kc.relnamespace) <> n.oid
              ORDER BY 1",
         )
-        .bind(&ns)
+        .bind(ns)
         .fetch_all(&mut admin)
         .await
         .map_err(|e| self.classify(e));
         let _ = admin.close().await;
-        let objects: Vec<String> = rows?.iter().map(|r| r.get::<String, _>(0)).collect();
-        if objects.is_empty() {
-            return Ok(());
-        }
-        Err(BackupError::Dependents { namespace: self.describe(domain), objects: objects.join(", ") })
+        Ok(rows?.iter().map(|r| r.get::<String, _>(0)).collect())
     }
 
     async fn swap_pg(&self, domain: &str, scratch: &Target, old: &Target) -> Result<(), BackupError> {

@@ -124,6 +124,17 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
         .unwrap();
     let never = busy_dir.join("never-created");
     let never_url = format!("sqlite://{}", never.display());
+    // A PostgreSQL backup cut short: its manifest is whole, its end line is gone.
+    let truncated = busy_dir.join("truncated.backup");
+    std::fs::write(
+        &truncated,
+        "-- seedbed backup 1\n-- seedbed-manifest domain=draw\n-- seedbed-manifest backend=postgres\n\
+         -- seedbed-manifest namespace=draw\n-- seedbed-manifest seedbed=0.1.0\n-- seedbed-manifest digest=00\n\
+         -- seedbed-manifest end\nCREATE SCHEMA draw;\nCREATE TABLE dr",
+    )
+    .unwrap();
+    let truncated = truncated.display().to_string();
+    let nowhere = busy_dir.join("missing").join("dir").join("draw.backup").display().to_string();
     let cases = [
         bad(&["migrate", "up", "--domain", "lottery"], 2, "invalid value 'lottery'"),
         bad(&["migrate", "sideways"], 2, "unrecognized subcommand"),
@@ -255,6 +266,16 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             &["restore", "--domain", "draw", "-i", &garbage, "--database-url", &busy],
             2,
             "is not a seedbed backup",
+        ),
+        bad(
+            &["restore", "--domain", "draw", "-i", &truncated, "--database-url", &pg],
+            2,
+            "is a truncated seedbed backup",
+        ),
+        bad(
+            &["backup", "--domain", "draw", "-o", &nowhere, "--database-url", "sqlite://unused"],
+            2,
+            "missing/dir does not exist; create it first",
         ),
         bad(
             &["migrate", "generate", "--domain", "draw", "Add-Nickname"],

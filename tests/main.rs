@@ -26,4 +26,5 @@ mod locking;
 mod migrations;
 mod raffle;
 mod read_only;
+mod restore;
 mod seeding;

@@ -12,7 +12,7 @@ mod lock;
 pub mod table_sql;
 mod target;
 
-pub use backup::BackupError;
+pub use backup::{BackupError, MANIFEST_TABLE, Manifest};
 pub use error::{ConnectError, TargetError, driver_message};
 pub use lock::{DomainLock, LockError};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};

@@ -1,13 +1,18 @@
 //! `seedbed backup` and `seedbed restore`: one domain's namespace to a file and back, through
-//! each engine's own tools.
+//! each engine's own tools. This side knows the domains: it assembles each backup's manifest
+//! (the history from the migration runner, the digest from the seeder) and verifies a
+//! restore's scratch copy against it; `seedbed-core` does the engine work.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use seedbed_core::{Manifest, Target};
 
 use super::args::domain_names;
-use super::{DbArgs, GuardArgs, LockArgs};
+use super::{DbArgs, GuardArgs, LockArgs, UsageError};
+use crate::Domain;
 use crate::domains::find;
 
 #[derive(Debug, Args)]
@@ -15,12 +20,14 @@ pub struct BackupArgs {
     /// The domain to back up.
     #[arg(long, value_name = "DOMAIN", value_parser = domain_names())]
     domain: String,
-    /// The file to write (it must not exist): a SQLite database, a pg_dump archive or a
-    /// mariadb-dump script, by backend.
+    /// The file to write (it must not exist): a SQLite database, a plain pg_dump script or a
+    /// mariadb-dump script, by backend, each carrying a seedbed manifest.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -28,9 +35,13 @@ pub struct RestoreArgs {
     /// The domain to replace with the backup's contents.
     #[arg(long, value_name = "DOMAIN", value_parser = domain_names())]
     domain: String,
-    /// A file `seedbed backup` wrote, on the same backend and with the same --prefix.
+    /// A file `seedbed backup` wrote of this domain, on the same backend (any --prefix).
     #[arg(short = 'i', long = "input", value_name = "FILE")]
     input: PathBuf,
+    /// Restore a backup taken by a build with migrations this one does not know (they then
+    /// show as UNKNOWN in `migrate status`).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -41,9 +52,92 @@ pub struct RestoreArgs {
 
 pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
-    target.backup(&args.domain, &args.output).await.context(args.domain.clone())?;
-    say!("{}: {} backed up to {}", args.domain, target.describe(&args.domain), args.output.display());
+    let domain = find(&args.domain).expect("validated by the argument parser");
+    target.check_backup_output(&args.output).context(domain.name)?;
+    if !target.namespace_exists(domain.name).await.context(domain.name)? {
+        return Err(seedbed_core::BackupError::NoNamespace { what: target.describe(domain.name) })
+            .context(domain.name);
+    }
+    // Held while the manifest is taken and the data dumped, so that the two agree.
+    let lock = args.lock.lock(&target, domain.name).await?;
+    let manifest = manifest(&target, domain).await?;
+    target.backup(domain.name, &args.output, &manifest).await.context(domain.name)?;
+    lock.release().await;
+    say!("{}: {} backed up to {}", domain.name, target.describe(domain.name), args.output.display());
     Ok(())
+}
+
+/// What this domain holds now: its applied migrations and its digest.
+async fn manifest(target: &Target, domain: &Domain) -> anyhow::Result<Manifest> {
+    let db = target.open(domain.name).await.context(domain.name)?;
+    let read = async {
+        let history = (domain.migrator)().history(&db).await?;
+        if let Some(row) = history.iter().find(|r| r.error.is_some()) {
+            return Err(UsageError(format!(
+                "{}: migration {} failed part-way, so a backup could not be restored faithfully: see `seedbed migrate verify --domain {}` first",
+                domain.name, row.version, domain.name
+            ))
+            .into());
+        }
+        let digest = seedbed_seeds::digest(&db, domain.seeder)
+            .await
+            .with_context(|| format!("{}: reading its data for the backup's digest", domain.name))?;
+        anyhow::Ok(Manifest {
+            domain: domain.name.to_owned(),
+            backend: target.backend(),
+            namespace: target.namespace(domain.name),
+            seedbed_version: env!("CARGO_PKG_VERSION").to_owned(),
+            migrations: history.into_iter().map(|r| (r.version, r.checksum)).collect(),
+            digest,
+        })
+    }
+    .await;
+    let _ = db.close().await;
+    read
+}
+
+/// The backup's migrations that this build lacks, or has with other code, in words.
+fn unknown_migrations(domain: &Domain, manifest: &Manifest) -> Vec<String> {
+    let migrator = (domain.migrator)();
+    let known: BTreeMap<&str, &str> =
+        migrator.migrations().iter().map(|m| (m.version(), m.checksum())).collect();
+    manifest
+        .migrations
+        .iter()
+        .filter_map(|(version, checksum)| match known.get(version.as_str()) {
+            None => Some(format!("{version} (not in this build)")),
+            Some(code) if code != checksum => Some(format!("{version} (edited since)")),
+            Some(_) => None,
+        })
+        .collect()
+}
+
+/// Checks a loaded scratch copy against the manifest: the same migrations, the same digest.
+async fn verify(domain: &Domain, manifest: &Manifest, scratch: Target) -> Result<(), String> {
+    let db = scratch.open(domain.name).await.map_err(|e| e.to_string())?;
+    let checked = async {
+        let history = (domain.migrator)().history(&db).await.map_err(|e| e.to_string())?;
+        let got: Vec<(String, String)> = history.into_iter().map(|r| (r.version, r.checksum)).collect();
+        if got != manifest.migrations {
+            return Err(format!(
+                "its history holds {} migration(s), its manifest lists {}",
+                got.len(),
+                manifest.migrations.len()
+            ));
+        }
+        let digest = seedbed_seeds::digest(&db, domain.seeder).await.map_err(|e| e.to_string())?;
+        if digest != manifest.digest {
+            return Err(format!(
+                "its data's digest is {}…, its manifest says {}…",
+                &digest[..12.min(digest.len())],
+                &manifest.digest[..12.min(manifest.digest.len())]
+            ));
+        }
+        Ok(())
+    }
+    .await;
+    let _ = db.close().await;
+    checked
 }
 
 pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
@@ -52,10 +146,57 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     args.guard.check(&target, "restore", &[domain])?;
     // Before the lock: a bad file is refused at once, and the lock would create the data
     // directory of a SQLite target.
-    target.check_backup(domain.name, &args.input).await.context(domain.name)?;
+    let manifest = target.check_backup(domain.name, &args.input).await.context(domain.name)?;
+    let unknown = unknown_migrations(domain, &manifest);
+    if !unknown.is_empty() && !args.force {
+        return Err(UsageError(format!(
+            "{}: {} was taken by a build with migrations this one does not know: {}; nothing was changed: restore it with that build, or add --force",
+            domain.name,
+            args.input.display(),
+            unknown.join(", ")
+        ))
+        .into());
+    }
+    if !unknown.is_empty() {
+        say!(
+            "{}: --force: restoring migrations this build does not know ({}); `migrate status` will list them",
+            domain.name,
+            unknown.join(", ")
+        );
+    }
     let lock = args.lock.lock(&target, domain.name).await?;
-    target.restore(domain.name, &args.input).await.context(domain.name)?;
+    for name in target.remove_restore_leftovers(domain.name, &lock).await.context(domain.name)? {
+        say!("{}: removed {name}, left behind by an interrupted restore", domain.name);
+    }
+    target
+        .restore(domain.name, &args.input, &lock, &|line| say!("{line}"), async |scratch| {
+            verify(domain, &manifest, scratch).await
+        })
+        .await
+        .context(domain.name)?;
     lock.release().await;
     say!("{}: {} restored from {}", domain.name, target.describe(domain.name), args.input.display());
+    Ok(())
+}
+
+/// Removes the scratch namespaces a killed restore of `domain` left behind, naming each, if
+/// nobody holds the domain's lock (a running restore holds it throughout). For commands that
+/// only read, such as `migrate status`.
+pub async fn sweep_restore_leftovers(target: &Target, domain: &Domain) -> anyhow::Result<()> {
+    // On a server a loading session that outlived its restore may not have committed yet, so
+    // look under the lock; on SQLite the lock would create a file, and nothing outlives a run.
+    if target.backend() == seedbed_core::Backend::Sqlite
+        && target.restore_leftovers(domain.name).await.context(domain.name)?.is_empty()
+    {
+        return Ok(());
+    }
+    let Ok(lock) = target.lock(domain.name, std::time::Duration::ZERO, |_| {}).await else {
+        return Ok(());
+    };
+    let removed = target.remove_restore_leftovers(domain.name, &lock).await.context(domain.name);
+    lock.release().await;
+    for name in removed? {
+        say!("{}: removed {name}, left behind by an interrupted restore", domain.name);
+    }
     Ok(())
 }

@@ -300,6 +300,7 @@ async fn in_scratch<T>(
 async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<()> {
     for domain in domains {
         let migrator = (domain.migrator)();
+        super::backup::sweep_restore_leftovers(target, domain).await?;
         match target.open_existing(domain.name).await.context(domain.name)? {
             Some(db) => print_status(domain, target, &migrator.status(&db).await?, ""),
             None => {

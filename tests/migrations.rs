@@ -386,10 +386,10 @@ async fn fresh_refuses_a_foreign_key_from_another_database_mysql() {
     .await;
 }
 
-/// Starts `seedbed args` with the debug-build hook that stops it after the `n`th statement of
-/// `version` (or of `fresh`'s drops), waits until it says it stopped there, and kills it with
-/// SIGKILL: a command killed between two statements.
-fn kill_after(t: &TestDb, args: &[&str], version: &str, n: usize) {
+/// Starts `seedbed args` with the debug-build hook that stops it for good after the `n`th
+/// statement of `version` (or of `fresh`'s drops), and returns it once it says it stopped
+/// there: a command frozen between two statements, still holding the domain's lock.
+fn pause_after(t: &TestDb, args: &[&str], version: &str, n: usize) -> std::process::Child {
     use std::io::BufRead;
     let mut cmd = t.command(args);
     cmd.env("SEEDBED_TEST_PAUSE", format!("{version}@{n}"))
@@ -401,13 +401,18 @@ fn kill_after(t: &TestDb, args: &[&str], version: &str, n: usize) {
     for line in stderr.lines() {
         let line = line.expect("stderr");
         if line.contains("paused after statement") {
-            child.kill().expect("kill -9");
-            child.wait().expect("the killed seedbed");
-            return;
+            return child;
         }
         seen.push(line);
     }
     panic!("{args:?} ended before statement {n} of {version}: {:?}\n{}", child.wait(), seen.join("\n"));
+}
+
+/// The same, killed there with SIGKILL.
+fn kill_after(t: &TestDb, args: &[&str], version: &str, n: usize) {
+    let mut child = pause_after(t, args, version, n);
+    child.kill().expect("kill -9");
+    child.wait().expect("the killed seedbed");
 }
 
 fn code_and_text(out: &std::process::Output) -> (Option<i32>, String) {
@@ -445,7 +450,16 @@ async fn a_migration_killed_between_statements_is_reported_and_repaired(backend:
     for how in ["--roll-back", "--roll-forward"] {
         let t = TestDb::new(backend).await;
         // Statements 1-4 create sessions, users and users' two indexes; draws comes later.
-        kill_after(&t, &["migrate", "up", "--domain", "draw"], DRAW_INITIAL, 3);
+        let mut running = pause_after(&t, &["migrate", "up", "--domain", "draw"], DRAW_INITIAL, 3);
+        if backend == Backend::MySql {
+            // Its holder still holds the lock: work in progress, not an interruption.
+            let (code, text) = code_and_text(&t.seedbed(&["migrate", "status", "--domain", "draw"]));
+            assert!(code == Some(0) && text.contains("RUNNING") && !text.contains("INTERRUPTED"), "{text}");
+            let (code, text) = code_and_text(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+            assert!(code == Some(0) && text.contains("migrating it right now"), "{text}");
+        }
+        running.kill().expect("kill -9");
+        running.wait().expect("the killed seedbed");
         let db = t.connect("draw").await;
         if backend == Backend::MySql {
             check_reported_interrupted(&t, "draw", DRAW_INITIAL, "created table sessions, table users");
@@ -512,4 +526,22 @@ async fn a_fresh_killed_during_its_drops_is_never_up_to_date(backend: Backend) {
     }
     check_up_without_drift(&t, "draw");
     assert_same("draw after fresh", &before, &schema(&db).await);
+}
+
+/// A `down` killed part-way on MariaDB: reported as interrupted; a roll-back refuses (what the
+/// down dropped cannot be put back), a roll-forward finishes the down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_killed_part_way_is_finished_by_rolling_forward_mysql() {
+    let t = TestDb::new(Backend::MySql).await;
+    let last = (draw().migrator)().versions().last().cloned().expect("a migration");
+    assert_success(&t.seedbed(&["migrate", "up", "--domain", "draw"]));
+    kill_after(&t, &["migrate", "down", "--domain", "draw"], &last, 2);
+    check_reported_interrupted(&t, "draw", &last, "so far its down created nothing and removed");
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "repair", "--roll-back", "--domain", "draw"]));
+    assert!(code == Some(4) && text.contains("--roll-forward to finish the down"), "{text}");
+    assert_success(&t.seedbed(&["migrate", "repair", "--roll-forward", "--domain", "draw"]));
+    let db = t.connect("draw").await;
+    let status = (draw().migrator)().status(&db).await.unwrap();
+    assert_eq!(status.last().map(|s| &s.state), Some(&State::Pending), "{status:?}");
+    check_up_without_drift(&t, "draw");
 }

@@ -376,3 +376,85 @@ fn is_data_change(sql: &str) -> bool {
     let first = sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
     matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "MERGE" | "TRUNCATE")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(key: &str) -> Object {
+        let (kind, rest) = ["foreign key", "table", "view", "column", "index", "check"]
+            .iter()
+            .find_map(|k| key.strip_prefix(&format!("{k} ")).map(|rest| (*k, rest)))
+            .expect("a known kind");
+        match kind {
+            "table" | "view" => Object { kind, table: rest.into(), name: String::new() },
+            "foreign key" => {
+                let at = rest.find('(').expect("(cols)");
+                Object { kind, table: rest[..at].into(), name: rest[at..].into() }
+            }
+            _ => {
+                let (table, name) = rest.split_once('.').expect("table.name");
+                Object { kind, table: table.into(), name: name.into() }
+            }
+        }
+    }
+
+    /// `before` and `after` as object keys; `created` and `removed` as `changes` should list them.
+    fn check(before: &[&str], after: &[&str], created: &[&str], removed: &[&str]) {
+        let before: BTreeSet<String> = before.iter().map(|k| (*k).to_owned()).collect();
+        let after: BTreeSet<Object> = after.iter().map(|k| object(k)).collect();
+        let (got_created, got_removed) = changes(&before, &after);
+        let got_created: Vec<String> = got_created.iter().map(Object::key).collect();
+        let want = |v: &[&str]| v.iter().map(|k| (*k).to_owned()).collect::<Vec<String>>();
+        assert_eq!((got_created, got_removed), (want(created), want(removed)));
+    }
+
+    #[test]
+    fn what_an_interrupted_migration_did_is_listed_by_its_top_objects() {
+        let users = ["table users", "column users.id"];
+        // Nothing yet.
+        check(&users, &users, &[], &[]);
+        // A new table is listed once, not with its columns, indexes and keys.
+        check(
+            &users,
+            &[
+                "table users",
+                "column users.id",
+                "table draws",
+                "column draws.id",
+                "index draws.idx_d",
+                "foreign key draws(user_id) -> users",
+            ],
+            &["table draws"],
+            &[],
+        );
+        // Both at once: the new table once, the column added to an existing one on its own.
+        check(
+            &users,
+            &["table users", "column users.id", "column users.email", "table draws", "column draws.id"],
+            &["column users.email", "table draws"],
+            &[],
+        );
+        // Added to an existing table: each listed.
+        check(
+            &users,
+            &["table users", "column users.id", "column users.email", "index users.idx_e"],
+            &["column users.email", "index users.idx_e"],
+            &[],
+        );
+        // A dropped table is listed once; a dropped column of a table that stays on its own.
+        check(
+            &[
+                "table users",
+                "column users.id",
+                "column users.email",
+                "table old",
+                "column old.id",
+                "foreign key old(user_id) -> users",
+            ],
+            &["table users", "column users.id"],
+            &[],
+            &["column users.email", "table old"],
+        );
+    }
+}

@@ -329,10 +329,10 @@ fn reporting(t: &TestDb) -> String {
     format!("{}a_reporting", t.prefix())
 }
 
-/// Runs `fresh` on draw while `dependent` (SQL run on the server) makes an object outside the
-/// namespace depend on draw's `users`: `fresh` must refuse with exit 2, naming `object`, and
-/// drop nothing.
-async fn check_fresh_refuses(t: &TestDb, dependent: &[String], object: &str) {
+/// Runs `fresh` on draw (and its dry run) while `dependent` (SQL run on the server) makes
+/// objects outside the namespace depend on draw's `users`: `fresh` must refuse with exit 2 on
+/// one line, naming each of `objects`, and drop nothing.
+async fn check_fresh_refuses(t: &TestDb, dependent: &[String], objects: &[String]) {
     let draw = draw();
     let db = t.migrated(draw).await;
     let before = schema(&db).await;
@@ -341,11 +341,18 @@ async fn check_fresh_refuses(t: &TestDb, dependent: &[String], object: &str) {
         server.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
-    let out = t.seedbed(&["migrate", "fresh", "--domain", "draw"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "fresh went ahead\n{}", show(&out));
-    assert!(stderr.contains(object) && stderr.contains("nothing was dropped"), "{}", show(&out));
-    assert_eq!(stderr.trim().lines().count(), 1, "{}", show(&out));
+    for dry in [true, false] {
+        let mut args = vec!["migrate", "fresh", "--domain", "draw"];
+        args.extend(dry.then_some("--dry-run"));
+        let out = t.seedbed(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} went ahead\n{}", show(&out));
+        for object in objects {
+            assert!(stderr.contains(object.as_str()), "{args:?} did not name {object}\n{}", show(&out));
+        }
+        assert!(stderr.contains("nothing was dropped"), "{}", show(&out));
+        assert_eq!(stderr.trim().lines().count(), 1, "{}", show(&out));
+    }
     assert_same("draw after the refused fresh", &before, &schema(&db).await);
     let status = (draw.migrator)().status(&db).await.unwrap();
     assert!(status.iter().all(|s| matches!(s.state, State::Applied { .. })), "{status:?}");
@@ -357,8 +364,17 @@ async fn fresh_refuses_a_view_in_another_schema_postgres() {
     let (reporting, draw) = (reporting(&t), format!("{}draw", t.prefix()));
     check_fresh_refuses(
         &t,
-        &[format!("CREATE VIEW \"{reporting}\".user_names AS SELECT id FROM \"{draw}\".users")],
-        &format!("view {reporting}.user_names (on users)"),
+        &[
+            format!("CREATE VIEW \"{reporting}\".user_names AS SELECT id FROM \"{draw}\".users"),
+            format!("CREATE TABLE \"{reporting}\".audits AS SELECT id AS user_id FROM \"{draw}\".users WHERE false"),
+            format!(
+                "ALTER TABLE \"{reporting}\".audits ADD CONSTRAINT fk_audits_user FOREIGN KEY (user_id) REFERENCES \"{draw}\".users (id)"
+            ),
+        ],
+        &[
+            format!("view {reporting}.user_names (on users)"),
+            format!("foreign key fk_audits_user on {reporting}.audits (on users)"),
+        ],
     )
     .await;
     let server = t.connect("a_reporting").await;
@@ -381,7 +397,7 @@ async fn fresh_refuses_a_foreign_key_from_another_database_mysql() {
                 "ALTER TABLE `{reporting}`.audits ADD CONSTRAINT fk_audits_user FOREIGN KEY (user_id) REFERENCES `{draw}`.users (id)"
             ),
         ],
-        &format!("foreign key fk_audits_user on {reporting}.audits (on users)"),
+        &[format!("foreign key fk_audits_user on {reporting}.audits (on users)")],
     )
     .await;
 }

@@ -82,6 +82,9 @@ impl Migrator {
         let scratch = &scratch;
         let mut steps = Vec::new();
         if plan == Plan::Fresh {
+            if let Some(live) = live {
+                self.refuse_outside_dependents(live).await?;
+            }
             self.replay_applied(None, scratch).await?;
             let drops = match live {
                 Some(live) => {

@@ -507,16 +507,25 @@ impl Migrator {
     /// never touched. Where DDL is transactional the emptying commits whole; on MariaDB a
     /// marker in the history says a `fresh` is under way until the last drop is done.
     pub async fn fresh(&self, db: &DatabaseConnection) -> Result<Vec<Step>, MigrateError> {
-        let outside = external_dependents(db).await.map_err(|e| self.db_err(e))?;
-        if !outside.is_empty() {
-            return Err(MigrateError::FreshBlocked {
-                domain: self.domain.to_owned(),
-                namespace: namespace_name(db).await.map_err(|e| self.db_err(e))?,
-                objects: outside.join("; "),
-            });
-        }
+        self.refuse_outside_dependents(db).await?;
         empty_namespace(db).await.map_err(|e| self.db_err(e))?;
         self.up(db, None).await
+    }
+
+    /// Refuses, naming each, when objects outside the namespace depend on it.
+    pub(crate) async fn refuse_outside_dependents(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<(), MigrateError> {
+        let outside = external_dependents(db).await.map_err(|e| self.db_err(e))?;
+        if outside.is_empty() {
+            return Ok(());
+        }
+        Err(MigrateError::FreshBlocked {
+            domain: self.domain.to_owned(),
+            namespace: namespace_name(db).await.map_err(|e| self.db_err(e))?,
+            objects: outside.join("; "),
+        })
     }
 
     async fn refuse_interrupted_fresh(&self, db: &DatabaseConnection) -> Result<(), MigrateError> {

@@ -513,8 +513,27 @@ async fn a_concurrent_index_build_killed_part_way_is_repaired_postgres() {
             version,
             "created index draws.idx_draws_active_drawtime, index participations.idx_participations_userid",
         );
+        let db = t.connect("draw").await;
+        // As a build killed during CREATE INDEX CONCURRENTLY leaves it: there, but INVALID.
+        db.execute_unprepared(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_participations_userid'::regclass",
+        )
+        .await
+        .unwrap();
         assert_success(&t.seedbed(&["migrate", "repair", how, "--domain", "draw"]));
         check_up_without_drift(&t, "draw");
+        let invalid = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(invalid, 0, "{how} left an invalid index");
     }
 }
 

@@ -335,6 +335,20 @@ impl Migrator {
         let read = |db| async move {
             Snapshot::read(db).await.map(|s| s.without(HISTORY_TABLE)).map_err(|e| self.db_err(e))
         };
+        if backend == DbBackend::Postgres {
+            // A concurrent build killed part-way leaves an INVALID index that introspection
+            // cannot tell from a built one: drop it (it serves no query), so that the walk
+            // below places the kill before its build, which then runs again.
+            exec_conn(
+                db,
+                "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname FROM pg_index i \
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = current_schema() AND NOT i.indisvalid \
+                 LOOP EXECUTE format('DROP INDEX %I', r.relname); END LOOP; END $$",
+            )
+            .await
+            .map_err(|e| self.db_err(e))?;
+        }
         let live = read(db).await?;
         let mut matches = Vec::new();
         for i in 0..=statements.len() {

@@ -317,3 +317,266 @@ async fn postgres_indexes_can_be_built_concurrently() {
         assert!(schema(&db).await.tables.is_empty(), "{}: down --concurrently left tables", domain.name);
     }
 }
+
+fn draw() -> &'static seedbed::Domain {
+    domains().iter().find(|d| d.name == "draw").expect("the draw domain")
+}
+
+/// The namespace `{prefix}a_reporting` beside the test's domains: another team's, which
+/// `fresh` must never touch. Its name sorts first, so the test's cleanup drops it before the
+/// domains it depends on.
+fn reporting(t: &TestDb) -> String {
+    format!("{}a_reporting", t.prefix())
+}
+
+/// Runs `fresh` on draw (and its dry run) while `dependent` (SQL run on the server) makes
+/// objects outside the namespace depend on draw's `users`: `fresh` must refuse with exit 2 on
+/// one line, naming each of `objects`, and drop nothing.
+async fn check_fresh_refuses(t: &TestDb, dependent: &[String], objects: &[String]) {
+    let draw = draw();
+    let db = t.migrated(draw).await;
+    let before = schema(&db).await;
+    let server = t.connect("a_reporting").await;
+    for sql in dependent {
+        server.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    for dry in [true, false] {
+        let mut args = vec!["migrate", "fresh", "--domain", "draw"];
+        args.extend(dry.then_some("--dry-run"));
+        let out = t.seedbed(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} went ahead\n{}", show(&out));
+        for object in objects {
+            assert!(stderr.contains(object.as_str()), "{args:?} did not name {object}\n{}", show(&out));
+        }
+        assert!(stderr.contains("nothing was dropped"), "{}", show(&out));
+        assert_eq!(stderr.trim().lines().count(), 1, "{}", show(&out));
+    }
+    assert_same("draw after the refused fresh", &before, &schema(&db).await);
+    let status = (draw.migrator)().status(&db).await.unwrap();
+    assert!(status.iter().all(|s| matches!(s.state, State::Applied { .. })), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_refuses_a_view_in_another_schema_postgres() {
+    let t = TestDb::new(Backend::Postgres).await;
+    let (reporting, draw) = (reporting(&t), format!("{}draw", t.prefix()));
+    check_fresh_refuses(
+        &t,
+        &[
+            format!("CREATE VIEW \"{reporting}\".user_names AS SELECT id FROM \"{draw}\".users"),
+            format!("CREATE TABLE \"{reporting}\".audits AS SELECT id AS user_id FROM \"{draw}\".users WHERE false"),
+            format!(
+                "ALTER TABLE \"{reporting}\".audits ADD CONSTRAINT fk_audits_user FOREIGN KEY (user_id) REFERENCES \"{draw}\".users (id)"
+            ),
+        ],
+        &[
+            format!("view {reporting}.user_names (on users)"),
+            format!("foreign key fk_audits_user on {reporting}.audits (on users)"),
+        ],
+    )
+    .await;
+    let server = t.connect("a_reporting").await;
+    server
+        .execute_unprepared(&format!("SELECT * FROM \"{reporting}\".user_names"))
+        .await
+        .expect("the view survives");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_refuses_a_foreign_key_from_another_database_mysql() {
+    let t = TestDb::new(Backend::MySql).await;
+    let (reporting, draw) = (reporting(&t), format!("{}draw", t.prefix()));
+    check_fresh_refuses(
+        &t,
+        &[
+            // The same type as users.id, whatever the migration made it.
+            format!("CREATE TABLE `{reporting}`.audits AS SELECT id AS user_id FROM `{draw}`.users WHERE 1 = 0"),
+            format!(
+                "ALTER TABLE `{reporting}`.audits ADD CONSTRAINT fk_audits_user FOREIGN KEY (user_id) REFERENCES `{draw}`.users (id)"
+            ),
+        ],
+        &[format!("foreign key fk_audits_user on {reporting}.audits (on users)")],
+    )
+    .await;
+}
+
+/// Starts `seedbed args` with the debug-build hook that stops it for good after the `n`th
+/// statement of `version` (or of `fresh`'s drops), and returns it once it says it stopped
+/// there: a command frozen between two statements, still holding the domain's lock.
+fn pause_after(t: &TestDb, args: &[&str], version: &str, n: usize) -> std::process::Child {
+    use std::io::BufRead;
+    let mut cmd = t.command(args);
+    cmd.env("SEEDBED_TEST_PAUSE", format!("{version}@{n}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let line = line.expect("stderr");
+        if line.contains("paused after statement") {
+            return child;
+        }
+        seen.push(line);
+    }
+    panic!("{args:?} ended before statement {n} of {version}: {:?}\n{}", child.wait(), seen.join("\n"));
+}
+
+/// The same, killed there with SIGKILL.
+fn kill_after(t: &TestDb, args: &[&str], version: &str, n: usize) {
+    let mut child = pause_after(t, args, version, n);
+    child.kill().expect("kill -9");
+    child.wait().expect("the killed seedbed");
+}
+
+fn code_and_text(out: &std::process::Output) -> (Option<i32>, String) {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+/// After a kill: `verify` exits 4 naming the interrupted migration and what it had created,
+/// `status` says INTERRUPTED, `up` refuses, and plain `repair` asks for a choice.
+fn check_reported_interrupted(t: &TestDb, domain: &str, version: &str, created: &str) {
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "verify", "--domain", domain]));
+    assert_eq!(code, Some(4), "{text}");
+    assert!(text.contains(&format!("{version} was interrupted")) && text.contains(created), "{text}");
+    assert!(text.contains("repair --roll-back") && text.contains("--roll-forward"), "{text}");
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "status", "--domain", domain]));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("INTERRUPTED") && text.contains(version), "{text}");
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "up", "--domain", domain]));
+    assert_eq!(code, Some(4), "up went past an interrupted migration: {text}");
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "repair", "--domain", domain]));
+    assert_eq!(code, Some(2), "{text}");
+}
+
+/// `up` then `drift` and `verify` are clean.
+fn check_up_without_drift(t: &TestDb, domain: &str) {
+    assert_success(&t.seedbed(&["migrate", "up", "--domain", domain]));
+    assert_success(&t.seedbed(&["migrate", "drift", "--domain", domain]));
+    assert_success(&t.seedbed(&["migrate", "verify", "--domain", domain]));
+}
+
+const DRAW_INITIAL: &str = "m20250701_000000_initial_schema";
+
+backend_tests!(a_migration_killed_between_statements_is_reported_and_repaired);
+async fn a_migration_killed_between_statements_is_reported_and_repaired(backend: Backend) {
+    for how in ["--roll-back", "--roll-forward"] {
+        let t = TestDb::new(backend).await;
+        // Statements 1-4 create sessions, users and users' two indexes; draws comes later.
+        let mut running = pause_after(&t, &["migrate", "up", "--domain", "draw"], DRAW_INITIAL, 3);
+        if backend == Backend::MySql {
+            // Its holder still holds the lock: work in progress, not an interruption.
+            let (code, text) = code_and_text(&t.seedbed(&["migrate", "status", "--domain", "draw"]));
+            assert!(code == Some(0) && text.contains("RUNNING") && !text.contains("INTERRUPTED"), "{text}");
+            let (code, text) = code_and_text(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+            assert!(code == Some(0) && text.contains("migrating it right now"), "{text}");
+        }
+        running.kill().expect("kill -9");
+        running.wait().expect("the killed seedbed");
+        let db = t.connect("draw").await;
+        if backend == Backend::MySql {
+            check_reported_interrupted(&t, "draw", DRAW_INITIAL, "created table sessions, table users");
+            let out = t.seedbed(&["migrate", "repair", how, "--domain", "draw"]);
+            assert_success(&out);
+            let tables = schema(&db).await.tables.into_keys().collect::<Vec<_>>();
+            match how {
+                "--roll-back" => assert!(tables.is_empty(), "roll-back left {tables:?}\n{}", show(&out)),
+                _ => assert!(tables.contains(&"draws".to_owned()), "roll-forward did not finish: {tables:?}"),
+            }
+        } else {
+            // One transaction per migration: the kill undid all of it.
+            assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+            let status = (draw().migrator)().status(&db).await.unwrap();
+            assert!(status.iter().all(|s| s.state == State::Pending), "{status:?}");
+            assert!(schema(&db).await.tables.is_empty());
+        }
+        check_up_without_drift(&t, "draw");
+    }
+}
+
+/// PostgreSQL runs a migration outside a transaction when asked to build its indexes
+/// concurrently: killed between two index builds, it is reported and settled like MariaDB's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_index_build_killed_part_way_is_repaired_postgres() {
+    let version = "m20250701_000100_performance_indexes";
+    for how in ["--roll-back", "--roll-forward"] {
+        let t = TestDb::new(Backend::Postgres).await;
+        assert_success(&t.seedbed(&["migrate", "up", "-n", "1", "--domain", "draw"]));
+        // Each index is a DO block (dropping an invalid leftover) and a CREATE INDEX.
+        kill_after(&t, &["migrate", "up", "--concurrently", "--domain", "draw"], version, 4);
+        check_reported_interrupted(
+            &t,
+            "draw",
+            version,
+            "created index draws.idx_draws_active_drawtime, index participations.idx_participations_userid",
+        );
+        let db = t.connect("draw").await;
+        // As a build killed during CREATE INDEX CONCURRENTLY leaves it: there, but INVALID.
+        db.execute_unprepared(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_participations_userid'::regclass",
+        )
+        .await
+        .unwrap();
+        assert_success(&t.seedbed(&["migrate", "repair", how, "--domain", "draw"]));
+        check_up_without_drift(&t, "draw");
+        let invalid = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(invalid, 0, "{how} left an invalid index");
+    }
+}
+
+backend_tests!(a_fresh_killed_during_its_drops_is_never_up_to_date);
+async fn a_fresh_killed_during_its_drops_is_never_up_to_date(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let draw = draw();
+    let db = t.migrated(draw).await;
+    let before = schema(&db).await;
+    kill_after(&t, &["migrate", "fresh", "--domain", "draw"], "fresh", 1);
+    if backend == Backend::MySql {
+        for command in ["up", "verify"] {
+            let (code, text) = code_and_text(&t.seedbed(&["migrate", command, "--domain", "draw"]));
+            assert_eq!(code, Some(4), "{command} after a killed fresh: {text}");
+            assert!(text.contains("fresh") && text.contains("interrupted"), "{text}");
+            assert!(text.contains("seedbed migrate fresh --domain draw"), "{text}");
+        }
+        let (_, text) = code_and_text(&t.seedbed(&["migrate", "status", "--domain", "draw"]));
+        assert!(text.contains("INTERRUPTED") && !text.contains("applied  "), "{text}");
+        assert_success(&t.seedbed(&["migrate", "fresh", "--domain", "draw"]));
+    } else {
+        // One transaction: the kill left draw as it was.
+        assert_same("draw after a killed fresh", &before, &schema(&db).await);
+        assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+    }
+    check_up_without_drift(&t, "draw");
+    assert_same("draw after fresh", &before, &schema(&db).await);
+}
+
+/// A `down` killed part-way on MariaDB: reported as interrupted; a roll-back refuses (what the
+/// down dropped cannot be put back), a roll-forward finishes the down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_killed_part_way_is_finished_by_rolling_forward_mysql() {
+    let t = TestDb::new(Backend::MySql).await;
+    let last = (draw().migrator)().versions().last().cloned().expect("a migration");
+    assert_success(&t.seedbed(&["migrate", "up", "--domain", "draw"]));
+    kill_after(&t, &["migrate", "down", "--domain", "draw"], &last, 2);
+    check_reported_interrupted(&t, "draw", &last, "so far its down created nothing and removed");
+    let (code, text) = code_and_text(&t.seedbed(&["migrate", "repair", "--roll-back", "--domain", "draw"]));
+    assert!(code == Some(4) && text.contains("--roll-forward to finish the down"), "{text}");
+    assert_success(&t.seedbed(&["migrate", "repair", "--roll-forward", "--domain", "draw"]));
+    let db = t.connect("draw").await;
+    let status = (draw().migrator)().status(&db).await.unwrap();
+    assert_eq!(status.last().map(|s| &s.state), Some(&State::Pending), "{status:?}");
+    check_up_without_drift(&t, "draw");
+}

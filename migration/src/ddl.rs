@@ -6,8 +6,6 @@
 //! is rebuilt from its edited definition, as SQLite's documentation prescribes), and a
 //! timestamp default that sorts like the values the driver writes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use sea_orm_migration::SchemaManagerConnection;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -321,19 +319,29 @@ pub fn unique(table: &str, columns: &[&str]) -> IndexDef {
     IndexDef { name: format!("uq_{table}_{}", columns.join("_")), unique: true, ..index(table, columns) }
 }
 
-static CONCURRENT_INDEXES: AtomicBool = AtomicBool::new(false);
-
-/// Asks migrations that offer it to build and drop their indexes with PostgreSQL's
-/// `CONCURRENTLY`, outside a transaction, so that a large live table is not locked against
-/// writes. Set by `seedbed migrate … --concurrently`; off by default.
-pub fn set_concurrent_index_builds(on: bool) {
-    CONCURRENT_INDEXES.store(on, Ordering::SeqCst);
+tokio::task_local! {
+    /// Whether the migrator running the current migration was asked for concurrent index
+    /// builds ([`crate::Migrator::with_concurrent_indexes`]). Scoped to that migrator's own
+    /// calls, so two migrators in one process (tests, fixtures) never see each other's choice.
+    static CONCURRENT_INDEXES: bool;
 }
 
-/// Whether concurrent index builds were asked for; a migration that offers them returns
-/// `Some(false)` from `use_transaction()` when this is true.
+/// Runs `work` with concurrent index builds on or off: how the runner passes its option down
+/// to the migrations it runs.
+pub(crate) async fn with_concurrent_index_builds<T>(on: bool, work: impl Future<Output = T>) -> T {
+    CONCURRENT_INDEXES.scope(on, work).await
+}
+
+/// The same for a synchronous call, e.g. a migration's `use_transaction()`.
+pub(crate) fn with_concurrent_index_builds_sync<T>(on: bool, work: impl FnOnce() -> T) -> T {
+    CONCURRENT_INDEXES.sync_scope(on, work)
+}
+
+/// Whether the migrator running this migration was asked for concurrent index builds (off
+/// outside a migrator's run); a migration that offers them returns `Some(false)` from
+/// `use_transaction()` when this is true.
 pub fn concurrent_index_builds() -> bool {
-    CONCURRENT_INDEXES.load(Ordering::SeqCst)
+    CONCURRENT_INDEXES.try_with(|on| *on).unwrap_or(false)
 }
 
 impl IndexDef {

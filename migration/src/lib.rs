@@ -9,13 +9,14 @@
 pub mod booking;
 pub mod ddl;
 pub mod draw;
+pub mod interrupted;
 pub mod plan;
 pub mod raffle;
 pub mod runner;
 
 pub use plan::{Plan, PlannedStep};
 pub use runner::{
-    Finding, HISTORY_TABLE, HistoryRow, MigrateError, Migration, MigrationStatus, Migrator, Repaired, State,
-    Step, checksum,
+    Finding, HISTORY_TABLE, HistoryRow, MigrateError, Migration, MigrationStatus, Migrator, Repaired,
+    Resolve, State, Step, checksum,
 };
 pub use sea_orm_migration;

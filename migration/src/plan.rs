@@ -8,7 +8,7 @@
 //! statement callback records every statement that is not a read. The live namespace is
 //! only read; the scratch namespace is the caller's to drop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use sea_orm_migration::prelude::*;
@@ -17,6 +17,7 @@ use seedbed_core::driver_message;
 
 use seedbed_core::introspect::Snapshot;
 
+use crate::ddl::quote;
 use crate::runner::{Direction, drop_statements, exec_conn};
 use crate::{HISTORY_TABLE, HistoryRow, MigrateError, Migration, Migrator};
 
@@ -42,7 +43,24 @@ pub struct PlannedStep {
 
 /// Statements recorded while a migration runs in the scratch namespace; `None` between
 /// recordings.
-type Log = Arc<Mutex<Option<Vec<String>>>>;
+pub(crate) type Log = Arc<Mutex<Option<Vec<String>>>>;
+
+/// Makes `scratch` record every statement that is not a read into the returned log, while
+/// the log is `Some`.
+pub(crate) fn recording(scratch: &mut DatabaseConnection) -> Log {
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    scratch.set_metric_callback(move |info| {
+        let mut log = sink.lock().expect("the statement log");
+        if let Some(statements) = log.as_mut() {
+            let sql = info.statement.to_string();
+            if !info.failed && !is_read(&sql) {
+                statements.push(sql);
+            }
+        }
+    });
+    log
+}
 
 /// Whether a statement only reads: those are how a migration looks, not what it does.
 fn is_read(sql: &str) -> bool {
@@ -60,23 +78,21 @@ impl Migrator {
         mut scratch: DatabaseConnection,
         plan: Plan,
     ) -> Result<Vec<PlannedStep>, MigrateError> {
-        let log: Log = Arc::default();
-        let sink = log.clone();
-        scratch.set_metric_callback(move |info| {
-            let mut log = sink.lock().expect("the statement log");
-            if let Some(statements) = log.as_mut() {
-                let sql = info.statement.to_string();
-                if !info.failed && !is_read(&sql) {
-                    statements.push(sql);
-                }
-            }
-        });
+        let log = recording(&mut scratch);
         let scratch = &scratch;
         let mut steps = Vec::new();
         if plan == Plan::Fresh {
+            if let Some(live) = live {
+                self.refuse_outside_dependents(live).await?;
+            }
             self.replay_applied(None, scratch).await?;
             let drops = match live {
-                Some(live) => drop_statements(live).await.map_err(|e| self.db_err(e))?,
+                Some(live) => {
+                    let mut drops = drop_statements(live).await.map_err(|e| self.db_err(e))?;
+                    // The history's rows go in the same transaction (after a marker, on MariaDB).
+                    drops.push(format!("DELETE FROM {}", quote(live.get_database_backend(), HISTORY_TABLE)));
+                    drops
+                }
                 None => Vec::new(),
             };
             if !drops.is_empty() {
@@ -161,13 +177,28 @@ impl Migrator {
         }
         let Some(live) = live else { return Ok(BTreeMap::new()) };
         let applied = self.applied_known(live, false).await?;
-        for m in self.migrations.iter().filter(|m| applied.contains_key(m.version())) {
-            m.inner.up(&SchemaManager::new(scratch)).await.map_err(|e| self.dry_failed(m, e))?;
-        }
+        self.replay_versions(&applied.keys().cloned().collect(), scratch).await?;
         Ok(applied)
     }
 
-    async fn record(
+    /// Applies the migrations named in `versions` to `scratch`, in order, recording nothing.
+    pub(crate) async fn replay_versions(
+        &self,
+        versions: &BTreeSet<String>,
+        scratch: &DatabaseConnection,
+    ) -> Result<(), MigrateError> {
+        if scratch.get_database_backend() == DbBackend::Sqlite {
+            exec_conn(scratch, "PRAGMA foreign_keys = OFF").await.map_err(|e| self.db_err(e))?;
+        }
+        for m in self.migrations.iter().filter(|m| versions.contains(m.version())) {
+            self.apply(m, Direction::Up, &SchemaManager::new(scratch))
+                .await
+                .map_err(|e| self.dry_failed(m, e))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn record(
         &self,
         scratch: &DatabaseConnection,
         log: &Log,
@@ -175,11 +206,7 @@ impl Migrator {
         dir: Direction,
     ) -> Result<PlannedStep, MigrateError> {
         *log.lock().expect("the statement log") = Some(Vec::new());
-        let manager = SchemaManager::new(scratch);
-        let result = match dir {
-            Direction::Up => m.inner.up(&manager).await,
-            Direction::Down => m.inner.down(&manager).await,
-        };
+        let result = self.apply(m, dir, &SchemaManager::new(scratch)).await;
         let statements = log.lock().expect("the statement log").take().unwrap_or_default();
         result.map_err(|e| self.dry_failed(m, e))?;
         let action = match dir {

@@ -168,7 +168,8 @@ pub(super) async fn open_existing(
 /// Refuses a domain whose migrations are not all applied.
 async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
     let status = (domain.migrator)().status(db).await?;
-    let pending = status.iter().filter(|s| s.state == State::Pending).count();
+    // An interrupted migration is not applied either (`migrate status` says how to settle it).
+    let pending = status.iter().filter(|s| matches!(s.state, State::Pending | State::Started { .. })).count();
     if pending > 0 {
         return Err(DataError(format!(
             "{} is not fully migrated ({pending} of {} migrations pending): run `seedbed migrate up --domain {}` first, or `seedbed bootstrap`",

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 use seedbed_core::{Backend, Target};
 use seedbed_migration::runner::short;
-use seedbed_migration::{MigrationStatus, Migrator, Plan, State, Step};
+use seedbed_migration::{Finding, MigrateError, MigrationStatus, Migrator, Plan, Resolve, State, Step};
 
 use super::{DbArgs, DomainArgs, GuardArgs, LockArgs, UsageError};
 use crate::Domain;
@@ -87,11 +87,20 @@ enum MigrateCommand {
     /// Write a new, empty migration for a domain and register it last in its migrator.
     Generate(super::generate::GenerateArgs),
     /// After review: clear failed records and, with --update-checksums, accept edited
-    /// migrations. Never runs DDL.
+    /// migrations; settle a migration that was interrupted (killed outside a transaction)
+    /// with --roll-back or --roll-forward. Runs DDL only for those two.
     Repair {
         /// Set the stored checksum of every applied migration to its code's.
         #[arg(long)]
         update_checksums: bool,
+        /// Undo what an interrupted migration had done (drop what it created); it counts as
+        /// pending again.
+        #[arg(long, conflicts_with = "roll_forward")]
+        roll_back: bool,
+        /// Finish an interrupted migration: run the statements it had not run yet (refused
+        /// when seedbed cannot tell which data statements ran).
+        #[arg(long)]
+        roll_forward: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -149,17 +158,16 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     };
     let target = common.db.target()?;
     let domains = common.domains.selected()?;
-    if let MigrateCommand::Up { concurrently: true, .. } | MigrateCommand::Down { concurrently: true, .. } =
-        &args.command
-    {
-        if target.backend() != Backend::Postgres {
-            return Err(UsageError(format!(
-                "--concurrently builds indexes with PostgreSQL's CREATE INDEX CONCURRENTLY; {} has no such thing: leave the flag out",
-                target.backend()
-            ))
-            .into());
-        }
-        seedbed_migration::ddl::set_concurrent_index_builds(true);
+    let concurrently = matches!(
+        &args.command,
+        MigrateCommand::Up { concurrently: true, .. } | MigrateCommand::Down { concurrently: true, .. }
+    );
+    if concurrently && target.backend() != Backend::Postgres {
+        return Err(UsageError(format!(
+            "--concurrently builds indexes with PostgreSQL's CREATE INDEX CONCURRENTLY; {} has no such thing: leave the flag out",
+            target.backend()
+        ))
+        .into());
     }
 
     let plan = match &args.command {
@@ -171,7 +179,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         _ => None,
     };
     if let Some(plan) = plan {
-        return dry_run(&target, &domains, plan).await;
+        return dry_run(&target, &domains, plan, concurrently).await;
     }
     let guarded = match &args.command {
         MigrateCommand::Down { guard, .. } => Some(("migrate down", guard)),
@@ -195,12 +203,12 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     if let MigrateCommand::Verify { .. } = &args.command {
         // A reading command: it creates nothing, and a domain not created yet is an error.
         for (domain, db) in super::data::open_existing(&target, &domains).await? {
-            open.push((domain, (domain.migrator)(), db));
+            open.push((domain, (domain.migrator)().with_concurrent_indexes(concurrently), db));
         }
     } else {
         for domain in domains {
             let db = target.connect(domain.name).await.context(domain.name)?;
-            open.push((domain, (domain.migrator)(), db));
+            open.push((domain, (domain.migrator)().with_concurrent_indexes(concurrently), db));
         }
     }
     if let MigrateCommand::Down { steps, .. } = &args.command {
@@ -227,7 +235,18 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
                 unreachable!("run above")
             }
             MigrateCommand::Verify { .. } => {
-                let findings = migrator.verify(db).await?;
+                let mut findings = migrator.verify(db).await?;
+                let interrupted =
+                    |f: &Finding| matches!(f, Finding::Interrupted { .. } | Finding::FreshInterrupted { .. });
+                // A started row or a fresh marker whose holder still holds the lock is work in
+                // progress, not a problem.
+                if findings.iter().any(interrupted) && !lock_is_free(&target, domain.name).await? {
+                    findings.retain(|f| !interrupted(f));
+                    say!(
+                        "{}: another seedbed is migrating it right now; run verify again once it is done",
+                        domain.name
+                    );
+                }
                 for finding in &findings {
                     say!("{finding}");
                 }
@@ -245,16 +264,48 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
                 }
                 continue;
             }
-            MigrateCommand::Repair { update_checksums, .. } => {
-                let repaired = migrator.repair(db, *update_checksums).await?;
+            MigrateCommand::Repair { update_checksums, roll_back, roll_forward, .. } => {
+                let how = match (roll_back, roll_forward) {
+                    (true, _) => Some(Resolve::RollBack),
+                    (_, true) => Some(Resolve::RollForward),
+                    _ => None,
+                };
                 say!("{}: {}", domain.name, target.describe(domain.name));
+                let settled = match how {
+                    Some(Resolve::RollForward) => {
+                        in_scratch(&target, domain, async |scratch| {
+                            migrator.resolve(db, Resolve::RollForward, Some(scratch)).await
+                        })
+                        .await?
+                    }
+                    Some(how) => migrator.resolve(db, how, None).await?,
+                    None => None,
+                };
+                match (&settled, how) {
+                    (Some((version, done)), _) => say!("  interrupted  {version}: {done}"),
+                    (None, Some(_)) => say!("  no interrupted migration to settle"),
+                    (None, None) => {
+                        let status = migrator.status(db).await?;
+                        if let Some(s) = status.iter().find(|s| matches!(s.state, State::Started { .. })) {
+                            return Err(UsageError(format!(
+                                "{}: {} was interrupted (started by {}): choose `seedbed migrate repair --roll-back --domain {}` to undo what it did, or `--roll-forward` to finish it (see `seedbed migrate status`)",
+                                domain.name,
+                                s.version,
+                                s.state.holder(),
+                                domain.name
+                            ))
+                            .into());
+                        }
+                    }
+                }
+                let repaired = migrator.repair(db, *update_checksums).await?;
                 for v in &repaired.cleared {
                     say!("  failed record cleared  {v}  (pending again)");
                 }
                 for v in &repaired.updated {
                     say!("  checksum updated  {v}");
                 }
-                if repaired.cleared.is_empty() && repaired.updated.is_empty() {
+                if repaired.cleared.is_empty() && repaired.updated.is_empty() && settled.is_none() {
                     say!("  nothing to repair");
                 }
                 continue;
@@ -302,7 +353,28 @@ async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<
         let migrator = (domain.migrator)();
         super::backup::sweep_restore_leftovers(target, domain).await?;
         match target.open_existing(domain.name).await.context(domain.name)? {
-            Some(db) => print_status(domain, target, &migrator.status(&db).await?, ""),
+            Some(db) => match migrator.status(&db).await {
+                Err(e @ MigrateError::FreshInterrupted { .. }) => {
+                    say!("{}: {}", domain.name, target.describe(domain.name));
+                    match lock_is_free(target, domain.name).await? {
+                        true => say!("  INTERRUPTED  {e}"),
+                        false => say!("  a `seedbed migrate fresh` is running on it right now"),
+                    }
+                }
+                status => {
+                    let status = status?;
+                    let started = status.iter().any(|s| matches!(s.state, State::Started { .. }));
+                    let free = !started || lock_is_free(target, domain.name).await?;
+                    print_status(domain, target, &status, free, "");
+                    if started && free {
+                        for finding in migrator.verify(&db).await? {
+                            if let Finding::Interrupted { .. } = finding {
+                                say!("  {finding}");
+                            }
+                        }
+                    }
+                }
+            },
             None => {
                 let pending: Vec<MigrationStatus> = migrator
                     .migrations()
@@ -315,7 +387,7 @@ async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<
                     .collect();
                 let note =
                     format!(" (not created yet: `seedbed migrate up --domain {}` creates it)", domain.name);
-                print_status(domain, target, &pending, &note);
+                print_status(domain, target, &pending, true, &note);
             }
         }
     }
@@ -356,8 +428,43 @@ async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<(
     }
 }
 
+/// Whether nobody holds `domain`'s lock right now, asked without waiting and without creating
+/// anything: how a reading command tells a started migration that still runs (its holder holds
+/// the lock for the whole command) from one whose holder is gone, on any machine.
+async fn lock_is_free(target: &Target, domain: &str) -> anyhow::Result<bool> {
+    if let Some(path) = target.sqlite_path(domain) {
+        let mut lock_path = path.into_os_string();
+        lock_path.push(".lock");
+        // No lock file: nobody has ever locked this domain, so nobody holds it.
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(&lock_path) else { return Ok(true) };
+        return match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(true)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(anyhow::anyhow!("{domain}: cannot read its lock: {e}"))
+            }
+        };
+    }
+    match target.lock(domain, std::time::Duration::ZERO, |_| {}).await {
+        Ok(lock) => {
+            lock.release().await;
+            Ok(true)
+        }
+        Err(seedbed_core::LockError::Timeout { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Prints what `plan` would run on each domain, changing nothing.
-async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> anyhow::Result<()> {
+async fn dry_run(
+    target: &Target,
+    domains: &[&'static Domain],
+    plan: Plan,
+    concurrently: bool,
+) -> anyhow::Result<()> {
     let command = match plan {
         Plan::Up(_) => "up",
         Plan::Down(_) => "down",
@@ -371,9 +478,10 @@ async fn dry_run(target: &Target, domains: &[&'static Domain], plan: Plan) -> an
             true => Some(target.connect(domain.name).await.context(domain.name)?),
             false => None,
         };
-        let steps =
-            in_scratch(target, domain, async |db| (domain.migrator)().dry_run(live.as_ref(), db, plan).await)
-                .await?;
+        let steps = in_scratch(target, domain, async |db| {
+            (domain.migrator)().with_concurrent_indexes(concurrently).dry_run(live.as_ref(), db, plan).await
+        })
+        .await?;
         say!(
             "-- {}: dry run of `seedbed migrate {command}` against {}; nothing was changed",
             domain.name,
@@ -435,7 +543,8 @@ fn print_steps(domain: &Domain, target: &Target, command: &MigrateCommand, steps
     }
 }
 
-fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus], note: &str) {
+/// `lock_free`: nobody holds the domain's lock, so a started migration was interrupted.
+fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus], lock_free: bool, note: &str) {
     let when = |at: &sea_orm::prelude::DateTimeUtc| at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     say!("{}: {}{note}", domain.name, target.describe(domain.name));
     for s in status {
@@ -461,6 +570,16 @@ fn print_status(domain: &Domain, target: &Target, status: &[MigrationStatus], no
                 "",
                 "",
                 s.version
+            ),
+            State::Started { at, reverting, .. } => say!(
+                "  {}  {}  {:>9}  {:<12}  {}  ({} by {})",
+                if lock_free { "INTERRUPTED" } else { "RUNNING    " },
+                when(at),
+                "",
+                "",
+                s.version,
+                if *reverting { "its down started" } else { "started" },
+                s.state.holder()
             ),
             State::Unknown { at } => say!(
                 "  UNKNOWN  {}  {:>9}  {:<12}  {}  (applied, but not in this build)",

@@ -197,6 +197,10 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() || cause.is::<seedbed_core::TargetError>() {
             return exit::USAGE;
         }
+        // `fresh` refusing to touch what another namespace depends on: the input's to fix.
+        if let Some(seedbed_migration::MigrateError::FreshBlocked { .. }) = cause.downcast_ref() {
+            return exit::USAGE;
+        }
         if let Some(e) = cause.downcast_ref::<seedbed_core::LockError>() {
             return match e {
                 seedbed_core::LockError::Connect(_) => exit::CONNECT,

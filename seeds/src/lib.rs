@@ -113,6 +113,10 @@ pub enum SeedError {
     NotEmpty { domain: String, table: String, rows: u64 },
     #[error("seeding {domain} failed, and it was rolled back: {}", driver_message(cause))]
     Db { domain: String, cause: DbErr },
+    /// The caller's `stop` came first: the transaction was rolled back, and the domain holds
+    /// what it held before.
+    #[error("seeding {domain} was stopped, and it was rolled back: {domain} holds what it held before")]
+    Stopped { domain: String },
 }
 
 /// Every check of a domain: orphans of each foreign key, then the business rules.
@@ -153,6 +157,21 @@ pub async fn seed(
     progress: &dyn Progress,
     password_hash: &str,
 ) -> Result<(), SeedError> {
+    seed_until(db, seeder, opts, truncate, progress, password_hash, std::future::pending()).await
+}
+
+/// [`seed`], abandoned when `stop` completes first (e.g. on a signal): the transaction is
+/// rolled back and waited for, and the result is [`SeedError::Stopped`]. Once the commit has
+/// begun, `stop` is no longer heeded: the commit decides.
+pub async fn seed_until(
+    db: &DatabaseConnection,
+    seeder: &dyn Seeder,
+    opts: SeedOptions,
+    truncate: bool,
+    progress: &dyn Progress,
+    password_hash: &str,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SeedError> {
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
     if !truncate
@@ -163,19 +182,42 @@ pub async fn seed(
     }
     let txn = db.begin().await.map_err(failed)?;
     let backend = db.get_database_backend();
-    if truncate {
-        for t in seeder.tables().iter().rev() {
-            txn.execute_raw(Statement::from_string(
-                backend,
-                format!("DELETE FROM {}", quote(backend, t.name())),
-            ))
-            .await
-            .map_err(failed)?;
+    let ctx = Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress, password_hash };
+    let work = async {
+        if truncate {
+            for t in seeder.tables().iter().rev() {
+                ctx.db
+                    .execute_raw(Statement::from_string(
+                        backend,
+                        format!("DELETE FROM {}", quote(backend, t.name())),
+                    ))
+                    .await?;
+            }
+        }
+        seeder.generate(&ctx).await
+    };
+    match first_of(work, stop).await {
+        Some(written) => written.map_err(failed)?,
+        None => {
+            // The abandoned statement (if any) is finished or discarded by the driver before
+            // the ROLLBACK runs on the same connection.
+            txn.rollback().await.map_err(failed)?;
+            return Err(SeedError::Stopped { domain: domain.to_owned() });
         }
     }
-    let ctx = Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress, password_hash };
-    seeder.generate(&ctx).await.map_err(failed)?;
     txn.commit().await.map_err(failed)
+}
+
+/// `work`'s output, or `None` when `stop` completes first (`work` is then dropped).
+async fn first_of<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
+    let (mut work, mut stop) = (std::pin::pin!(work), std::pin::pin!(stop));
+    std::future::poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(None);
+        }
+        work.as_mut().poll(cx).map(Some)
+    })
+    .await
 }
 
 /// The digest of a domain's contents: equal for equal data, whatever the backend.

@@ -14,5 +14,5 @@ mod target;
 
 pub use backup::BackupError;
 pub use error::{ConnectError, TargetError, driver_message};
-pub use lock::{DomainLock, LockError};
+pub use lock::{DomainLock, LockError, holder_label};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target};

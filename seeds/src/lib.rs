@@ -18,6 +18,8 @@ pub mod booking;
 pub mod draw;
 pub mod raffle;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;
 use sea_orm::{
@@ -31,7 +33,7 @@ use thiserror::Error;
 pub use accounts::{Account, DEV_PASSWORD};
 pub use checks::{Check, Finding};
 pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
-pub use writer::{Progress, Quiet, Sink};
+pub use writer::{Progress, Quiet, STOPPED, Sink};
 
 use crate::stream::Streams;
 use crate::table::TableOps;
@@ -160,9 +162,10 @@ pub async fn seed(
     seed_until(db, seeder, opts, truncate, progress, password_hash, std::future::pending()).await
 }
 
-/// [`seed`], abandoned when `stop` completes first (e.g. on a signal): the transaction is
-/// rolled back and waited for, and the result is [`SeedError::Stopped`]. Once the commit has
-/// begun, `stop` is no longer heeded: the commit decides.
+/// [`seed`], stopped when `stop` completes first (e.g. on a signal): the writing stops before
+/// its next statement (one in flight is let finish, so the connection stays usable), the
+/// transaction is rolled back and waited for, and the result is [`SeedError::Stopped`].
+/// Once the commit has begun, `stop` is no longer heeded: the commit decides.
 pub async fn seed_until(
     db: &DatabaseConnection,
     seeder: &dyn Seeder,
@@ -182,7 +185,9 @@ pub async fn seed_until(
     }
     let txn = db.begin().await.map_err(failed)?;
     let backend = db.get_database_backend();
-    let ctx = Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress, password_hash };
+    let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
+    let ctx =
+        Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
     let work = async {
         if truncate {
             for t in seeder.tables().iter().rev() {
@@ -196,26 +201,45 @@ pub async fn seed_until(
         }
         seeder.generate(&ctx).await
     };
-    match first_of(work, stop).await {
-        Some(written) => written.map_err(failed)?,
-        None => {
-            // The abandoned statement (if any) is finished or discarded by the driver before
-            // the ROLLBACK runs on the same connection.
-            txn.rollback().await.map_err(failed)?;
-            return Err(SeedError::Stopped { domain: domain.to_owned() });
-        }
+    let written = until(work, stop, &watched.stopping).await;
+    if watched.stopping.load(Ordering::SeqCst) {
+        txn.rollback().await.map_err(failed)?;
+        return Err(SeedError::Stopped { domain: domain.to_owned() });
     }
+    written.map_err(failed)?;
     txn.commit().await.map_err(failed)
 }
 
-/// `work`'s output, or `None` when `stop` completes first (`work` is then dropped).
-async fn first_of<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>) -> Option<T> {
+/// Passes progress on, and tells the writer to stop once `stopping` is set.
+struct Stoppable<'a> {
+    inner: &'a dyn Progress,
+    stopping: AtomicBool,
+}
+
+impl Progress for Stoppable<'_> {
+    fn start(&self, table: &str, expected: u64) {
+        self.inner.start(table, expected);
+    }
+    fn advance(&self, table: &str, rows: u64) {
+        self.inner.advance(table, rows);
+    }
+    fn finish(&self, table: &str) {
+        self.inner.finish(table);
+    }
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `work` to its end, setting `stopping` when `stop` completes first (`work` then ends
+/// soon, at its next statement).
+async fn until<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>, stopping: &AtomicBool) -> T {
     let (mut work, mut stop) = (std::pin::pin!(work), std::pin::pin!(stop));
     std::future::poll_fn(|cx| {
-        if stop.as_mut().poll(cx).is_ready() {
-            return std::task::Poll::Ready(None);
+        if !stopping.load(Ordering::SeqCst) && stop.as_mut().poll(cx).is_ready() {
+            stopping.store(true, Ordering::SeqCst);
         }
-        work.as_mut().poll(cx).map(Some)
+        work.as_mut().poll(cx)
     })
     .await
 }

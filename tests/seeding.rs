@@ -277,24 +277,73 @@ fn the_catalogue_documents_every_rule() {
 }
 
 backend_tests!(an_interrupted_seeding_leaves_the_domain_empty);
-/// Ctrl-C half-way through: the domain's transaction never commits.
+/// SIGINT or SIGTERM while rows are being written, whatever disposition seedbed inherited (a
+/// shell starts a background job with SIGINT ignored): the domain's transaction rolls back,
+/// one line says what was kept and what was rolled back, and the exit code is 128 + the
+/// signal's number.
 async fn an_interrupted_seeding_leaves_the_domain_empty(backend: Backend) {
+    use Inherited::*;
+    for (signal, inherited, code) in [
+        (libc::SIGINT, Default, 130),
+        (libc::SIGINT, Ignored, 130),
+        (libc::SIGTERM, Default, 143),
+        (libc::SIGTERM, Ignored, 143),
+    ] {
+        interrupt_while_writing(backend, signal, inherited, code).await;
+    }
+}
+
+/// The disposition of the stopping signal that the child inherits.
+#[derive(Debug, Clone, Copy)]
+enum Inherited {
+    Default,
+    Ignored,
+}
+
+async fn interrupt_while_writing(backend: Backend, signal: i32, inherited: Inherited, code: i32) {
+    use std::os::unix::process::CommandExt as _;
+    let case = format!("signal {signal}, inherited {inherited:?}, on {backend:?}");
     let t = TestDb::new(backend).await;
     crate::util::assert_success(&t.seedbed(&["migrate", "up"]));
-    let mut cmd = crate::util::seedbed_command();
-    cmd.args(["seed", "--profile", "dev"]).env("DATABASE_URL", t.url()).env("SEEDBED_PREFIX", t.prefix());
-    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-    let pid = child.id().to_string();
-    let status = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(status.success(), "could not interrupt the seeding");
+    let mut cmd = t.command(&["seed", "--profile", "dev"]);
+    let handler = match inherited {
+        Inherited::Default => libc::SIG_DFL,
+        Inherited::Ignored => libc::SIG_IGN,
+    };
+    // SAFETY: signal(2) is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(signal, handler);
+            Ok(())
+        });
+    }
+    let child =
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let pid = child.id() as i32;
+    let started = std::time::Instant::now();
+    let observer = t.connect(domains()[0].name).await;
+    while !rows_being_written(&t, &observer).await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{case}: seedbed never started writing rows"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SAFETY: kill(2) on the child this test started, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "{case}: could not signal the seeding");
     let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{case}\n{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
     assert!(
-        !out.status.success(),
-        "the seeding finished before the interrupt: make the test interrupt sooner"
+        stderr.trim_end().lines().count() == 1
+            && stderr.starts_with(&format!("interrupted by {name}"))
+            && stderr.contains("rolled back the seeding of"),
+        "{case}: want one line saying what was kept and what was rolled back\n{}",
+        show(&out)
     );
     // Domains are seeded one after the other, each in its own transaction: those done before
-    // the interrupt are complete, the one under way is empty, none is half-filled.
+    // the signal are complete, the one under way is empty, none is half-filled.
     let mut interrupted = 0;
     for domain in domains() {
         let db = t.connect(domain.name).await;
@@ -302,12 +351,43 @@ async fn an_interrupted_seeding_leaves_the_domain_empty(backend: Backend) {
         let empty = counts.iter().filter(|(_, n)| *n == 0).count();
         assert!(
             empty == 0 || empty == counts.len(),
-            "{}: half-seeded after an interrupt: {counts:?}",
+            "{case}: {} half-seeded after the signal: {counts:?}",
             domain.name
         );
         if empty == counts.len() {
             interrupted += 1;
+            assert!(stderr.contains(domain.name), "{case}: the line does not name {}\n{stderr}", domain.name);
         }
     }
-    assert!(interrupted > 0, "every domain was complete: the interrupt came too late");
+    assert!(interrupted > 0, "{case}: every domain was complete: the signal came too late");
+}
+
+/// Whether a transaction is writing into one of `t`'s namespaces right now, as the engine
+/// shows it to another session: the rows themselves stay invisible until the commit.
+pub async fn rows_being_written(t: &TestDb, db: &DatabaseConnection) -> bool {
+    let names: Vec<String> = domains().iter().map(|d| format!("'{}'", t.target.namespace(d.name))).collect();
+    let sql = match t.backend {
+        Backend::Sqlite => {
+            // A rollback journal exists while a write transaction has changed pages.
+            return domains().iter().any(|d| {
+                let mut journal = t.target.sqlite_path(d.name).unwrap().into_os_string();
+                journal.push("-journal");
+                std::path::Path::new(&journal).exists()
+            });
+        }
+        Backend::Postgres => format!(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE l.mode = 'RowExclusiveLock' AND n.nspname IN ({})",
+            names.join(", ")
+        ),
+        Backend::MySql => format!(
+            "SELECT count(*) FROM information_schema.INNODB_TRX x \
+             JOIN information_schema.PROCESSLIST p ON p.ID = x.trx_mysql_thread_id \
+             WHERE x.trx_rows_modified > 0 AND p.DB IN ({})",
+            names.join(", ")
+        ),
+    };
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    row.is_some_and(|r| r.try_get_by_index::<i64>(0).unwrap() > 0)
 }

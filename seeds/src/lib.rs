@@ -18,6 +18,8 @@ pub mod booking;
 pub mod draw;
 pub mod raffle;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;
 use sea_orm::{
@@ -31,7 +33,7 @@ use thiserror::Error;
 pub use accounts::{Account, DEV_PASSWORD};
 pub use checks::{Check, Finding};
 pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
-pub use writer::{Progress, Quiet, Sink};
+pub use writer::{Progress, Quiet, STOPPED, Sink};
 
 use crate::stream::Streams;
 use crate::table::TableOps;
@@ -113,6 +115,10 @@ pub enum SeedError {
     NotEmpty { domain: String, table: String, rows: u64 },
     #[error("seeding {domain} failed, and it was rolled back: {}", driver_message(cause))]
     Db { domain: String, cause: DbErr },
+    /// The caller's `stop` came first: the transaction was rolled back, and the domain holds
+    /// what it held before.
+    #[error("seeding {domain} was stopped, and it was rolled back: {domain} holds what it held before")]
+    Stopped { domain: String },
 }
 
 /// Every check of a domain: orphans of each foreign key, then the business rules.
@@ -153,6 +159,22 @@ pub async fn seed(
     progress: &dyn Progress,
     password_hash: &str,
 ) -> Result<(), SeedError> {
+    seed_until(db, seeder, opts, truncate, progress, password_hash, std::future::pending()).await
+}
+
+/// [`seed`], stopped when `stop` completes first (e.g. on a signal): the writing stops before
+/// its next statement (one in flight is let finish, so the connection stays usable), the
+/// transaction is rolled back and waited for, and the result is [`SeedError::Stopped`].
+/// Once the commit has begun, `stop` is no longer heeded: the commit decides.
+pub async fn seed_until(
+    db: &DatabaseConnection,
+    seeder: &dyn Seeder,
+    opts: SeedOptions,
+    truncate: bool,
+    progress: &dyn Progress,
+    password_hash: &str,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SeedError> {
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
     if !truncate
@@ -163,19 +185,63 @@ pub async fn seed(
     }
     let txn = db.begin().await.map_err(failed)?;
     let backend = db.get_database_backend();
-    if truncate {
-        for t in seeder.tables().iter().rev() {
-            txn.execute_raw(Statement::from_string(
-                backend,
-                format!("DELETE FROM {}", quote(backend, t.name())),
-            ))
-            .await
-            .map_err(failed)?;
+    let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
+    let ctx =
+        Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
+    let work = async {
+        if truncate {
+            for t in seeder.tables().iter().rev() {
+                ctx.db
+                    .execute_raw(Statement::from_string(
+                        backend,
+                        format!("DELETE FROM {}", quote(backend, t.name())),
+                    ))
+                    .await?;
+            }
         }
+        seeder.generate(&ctx).await
+    };
+    let written = until(work, stop, &watched.stopping).await;
+    if watched.stopping.load(Ordering::SeqCst) {
+        txn.rollback().await.map_err(failed)?;
+        return Err(SeedError::Stopped { domain: domain.to_owned() });
     }
-    let ctx = Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress, password_hash };
-    seeder.generate(&ctx).await.map_err(failed)?;
+    written.map_err(failed)?;
     txn.commit().await.map_err(failed)
+}
+
+/// Passes progress on, and tells the writer to stop once `stopping` is set.
+struct Stoppable<'a> {
+    inner: &'a dyn Progress,
+    stopping: AtomicBool,
+}
+
+impl Progress for Stoppable<'_> {
+    fn start(&self, table: &str, expected: u64) {
+        self.inner.start(table, expected);
+    }
+    fn advance(&self, table: &str, rows: u64) {
+        self.inner.advance(table, rows);
+    }
+    fn finish(&self, table: &str) {
+        self.inner.finish(table);
+    }
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `work` to its end, setting `stopping` when `stop` completes first (`work` then ends
+/// soon, at its next statement).
+async fn until<T>(work: impl Future<Output = T>, stop: impl Future<Output = ()>, stopping: &AtomicBool) -> T {
+    let (mut work, mut stop) = (std::pin::pin!(work), std::pin::pin!(stop));
+    std::future::poll_fn(|cx| {
+        if !stopping.load(Ordering::SeqCst) && stop.as_mut().poll(cx).is_ready() {
+            stopping.store(true, Ordering::SeqCst);
+        }
+        work.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// The digest of a domain's contents: equal for equal data, whatever the backend.

@@ -25,7 +25,15 @@ pub trait Progress: Send + Sync {
     /// `rows` more rows of `table` were written.
     fn advance(&self, table: &str, rows: u64);
     fn finish(&self, table: &str);
+    /// Whether the writing should stop before its next statement: a statement is never
+    /// abandoned half-sent, which would leave the connection unable to roll back.
+    fn stopping(&self) -> bool {
+        false
+    }
 }
+
+/// The error a [`Sink`] returns when [`Progress::stopping`] said so.
+pub const STOPPED: &str = "stopped before the next batch";
 
 /// Reports nothing.
 pub struct Quiet;
@@ -95,6 +103,9 @@ impl<E: EntityTrait> Sink<E> {
         let width = self.columns.len();
         let mut values = std::mem::take(&mut self.values).into_iter();
         while self.rows > 0 {
+            if progress.stopping() {
+                return Err(DbErr::Custom(STOPPED.into()));
+            }
             let rows = self.rows.min(self.batch_rows);
             let sql =
                 if rows == self.batch_rows { self.full_batch_sql.clone() } else { self.insert_sql(rows) };

@@ -19,6 +19,17 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 impl Target {
     /// Connects to `domain`'s namespace, creating the schema, database or file if it is absent.
     pub async fn connect(&self, domain: &str) -> Result<DatabaseConnection, ConnectError> {
+        self.connect_waiting(domain, TIMEOUT).await
+    }
+
+    /// [`Target::connect`], where a SQLite statement waits up to `busy` for another program's
+    /// lock on the file (a command's `--lock-timeout`) before it fails; servers queue by
+    /// themselves.
+    pub async fn connect_waiting(
+        &self,
+        domain: &str,
+        busy: Duration,
+    ) -> Result<DatabaseConnection, ConnectError> {
         let ns = self.namespace(domain);
         match &self.location {
             Location::Sqlite { dir } => {
@@ -34,7 +45,7 @@ impl Target {
                     o.filename(&file)
                         .create_if_missing(true)
                         .foreign_keys(true)
-                        .busy_timeout(TIMEOUT)
+                        .busy_timeout(busy)
                         // A prepared multi-row INSERT of 32,766 parameters is megabytes of
                         // bytecode: keep few of them, or a seeding run holds one per table.
                         .statement_cache_capacity(1)

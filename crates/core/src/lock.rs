@@ -6,10 +6,16 @@
 //! beside the database (`raffle.sqlite3.lock`); SQLite's own write lock cannot serve, since
 //! it would shut out the very connection that does the work. Each is released when the
 //! guard is released or dropped, and by the server or the OS if the process dies.
+//!
+//! The holder says who it is where the engine lets others read it (PostgreSQL: the lock
+//! connection's `application_name`; SQLite: a line in the lock file; MariaDB names only the
+//! connection), so that a waiting process can name what it waits for. On SQLite the lock
+//! also waits, within the same timeout, for a program outside seedbed that holds the
+//! database's own write lock, so that the work after it does not fail on "database is locked".
 
 use std::time::{Duration, Instant};
 
-use sea_orm::sqlx::{self, Connection as _, Row as _};
+use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Row as _};
 use thiserror::Error;
 
 use crate::target::Location;
@@ -25,9 +31,9 @@ const PG_LOCK_CLASS: i32 = 0x5EED;
 #[derive(Debug, Error)]
 pub enum LockError {
     #[error(
-        "gave up after {waited} s waiting for {domain} ({namespace}): another seedbed is migrating or seeding it; let it finish, or raise --lock-timeout"
+        "gave up after {waited} s waiting for {domain} ({namespace}): {holder}; let it finish, or raise --lock-timeout"
     )]
-    Timeout { domain: String, namespace: String, waited: u64 },
+    Timeout { domain: String, namespace: String, waited: u64, holder: String },
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("cannot take the lock on {domain}: {detail}")]
@@ -72,19 +78,34 @@ impl Target {
         timeout: Duration,
         waiting: impl FnOnce(&str),
     ) -> Result<DomainLock, LockError> {
+        self.lock_as(domain, timeout, &holder_label("seedbed"), waiting).await
+    }
+
+    /// [`Target::lock`], announcing the holder as `who` (e.g. `seedbed seed on HOST pid 42`)
+    /// to the processes that wait for it, where the engine can show it.
+    pub async fn lock_as(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        who: &str,
+        waiting: impl FnOnce(&str),
+    ) -> Result<DomainLock, LockError> {
         let namespace = self.namespace(domain);
         let started = Instant::now();
-        let timed_out = || LockError::Timeout {
+        let timed_out = |holder: Option<String>| LockError::Timeout {
             domain: domain.to_owned(),
             namespace: namespace.clone(),
             waited: started.elapsed().as_secs(),
+            holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
         };
         let other = |detail: String| LockError::Other { domain: domain.to_owned(), detail };
         let mut waiting = Some(waiting);
-        let mut announce = || {
+        let mut announce = |holder: &Option<String>| {
             if let Some(say) = waiting.take() {
+                let holder = holder.as_deref().unwrap_or("another seedbed that is migrating or seeding it");
                 say(&format!(
-                    "{domain}: waiting for another seedbed that is migrating or seeding {namespace} (up to {} s, see --lock-timeout)",
+                    "{domain}: waiting for {namespace}, held by {} (up to {} s, see --lock-timeout)",
+                    holder.trim_start_matches("held by "),
                     timeout.as_secs()
                 ));
             }
@@ -95,29 +116,46 @@ impl Target {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| other(e.to_string()))?;
                 }
-                let mut lock_path = path.into_os_string();
+                let mut lock_path = path.clone().into_os_string();
                 lock_path.push(".lock");
-                let file = std::fs::OpenOptions::new()
+                let mut file = std::fs::OpenOptions::new()
                     .create(true)
                     .truncate(false)
+                    .read(true)
                     .write(true)
                     .open(&lock_path)
                     .map_err(|e| other(e.to_string()))?;
                 loop {
                     match file.try_lock() {
-                        Ok(()) => return Ok(DomainLock { held: Held::File(file) }),
+                        Ok(()) => break,
                         Err(std::fs::TryLockError::WouldBlock) => {}
                         Err(std::fs::TryLockError::Error(e)) => return Err(other(e.to_string())),
                     }
+                    let holder = file_holder(&mut file);
                     if started.elapsed() >= timeout {
-                        return Err(timed_out());
+                        return Err(timed_out(holder));
                     }
-                    announce();
+                    announce(&holder);
                     tokio::time::sleep(POLL).await;
                 }
+                // Who holds it, for those who wait: written under the lock, so never torn.
+                let label = format!("held by {who} since {}", utc_clock());
+                let _ = write_holder(&mut file, &label);
+                let lock = DomainLock { held: Held::File(file) };
+                if let Err(holder) = sqlite_writable(&path, timeout.saturating_sub(started.elapsed())).await {
+                    announce(&Some(holder.clone()));
+                    lock.release().await;
+                    return Err(timed_out(Some(holder)));
+                }
+                Ok(lock)
             }
             Location::Server { backend: Backend::Postgres, .. } => {
                 let mut conn = self.admin_pg().await?;
+                sqlx::query("SELECT set_config('application_name', $1, false)")
+                    .bind(truncate_label(who, 63))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| other(e.to_string()))?;
                 loop {
                     let row = sqlx::query("SELECT pg_try_advisory_lock($1, hashtext($2))")
                         .bind(PG_LOCK_CLASS)
@@ -128,11 +166,12 @@ impl Target {
                     if row.get::<bool, _>(0) {
                         return Ok(DomainLock { held: Held::Postgres(conn) });
                     }
+                    let holder = pg_holder(&mut conn, &namespace).await;
                     if started.elapsed() >= timeout {
                         let _ = conn.close().await;
-                        return Err(timed_out());
+                        return Err(timed_out(holder));
                     }
-                    announce();
+                    announce(&holder);
                     tokio::time::sleep(POLL).await;
                 }
             }
@@ -140,6 +179,7 @@ impl Target {
                 let mut conn = self.admin_mysql().await?;
                 let name = mysql_lock_name(&namespace);
                 let mut wait = 0.0;
+                let mut holder = None;
                 loop {
                     // GET_LOCK waits by itself; asking first without waiting lets a waiting
                     // process say so before it blocks.
@@ -155,14 +195,130 @@ impl Target {
                     let left = timeout.saturating_sub(started.elapsed());
                     if left.is_zero() || wait > 0.0 {
                         let _ = conn.close().await;
-                        return Err(timed_out());
+                        return Err(timed_out(holder));
                     }
-                    announce();
+                    holder = mysql_holder(&mut conn, &name).await;
+                    announce(&holder);
                     wait = left.as_secs_f64();
                 }
             }
         }
     }
+}
+
+/// `seedbed <what> on <host> pid <pid>`: how a holder names itself. The host name is a label
+/// for people, never used to judge whether the holder is alive.
+pub fn holder_label(what: &str) -> String {
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()))
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "an unknown host".into());
+    format!("{what} on {host} pid {}", std::process::id())
+}
+
+/// The time of day, `HH:MM:SS UTC`, for a holder line.
+fn utc_clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    format!("{:02}:{:02}:{:02} UTC", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+fn truncate_label(label: &str, max: usize) -> &str {
+    let mut end = label.len().min(max);
+    while !label.is_char_boundary(end) {
+        end -= 1;
+    }
+    &label[..end]
+}
+
+fn write_holder(file: &mut std::fs::File, label: &str) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    file.set_len(0)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    file.write_all(label.as_bytes())?;
+    file.flush()
+}
+
+/// The holder line a SQLite lock file carries, while someone holds it.
+fn file_holder(file: &mut std::fs::File) -> Option<String> {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    file.seek(std::io::SeekFrom::Start(0)).ok()?;
+    file.take(300).read_to_string(&mut text).ok()?;
+    let line = text.lines().next()?.trim();
+    (!line.is_empty()).then(|| line.to_owned())
+}
+
+/// Waits up to `within` until no other program holds `path`'s SQLite write lock; the text
+/// for the timeout otherwise. A file that does not exist yet has no holder.
+async fn sqlite_writable(path: &std::path::Path, within: Duration) -> Result<(), String> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(within);
+    let busy = |e: &sqlx::Error| match e {
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "5" || c == "6" || c == "517"),
+        _ => false,
+    };
+    let mut conn = match opts.connect().await {
+        Ok(conn) => conn,
+        Err(e) if busy(&e) => return Err(outside_holder(path)),
+        // Not ours to judge here: the connection that does the work reports it properly.
+        Err(_) => return Ok(()),
+    };
+    let taken = sqlx::raw_sql("BEGIN IMMEDIATE; ROLLBACK").execute(&mut conn).await;
+    let _ = conn.close().await;
+    match taken {
+        Err(e) if busy(&e) => Err(outside_holder(path)),
+        _ => Ok(()),
+    }
+}
+
+fn outside_holder(path: &std::path::Path) -> String {
+    format!("held by a program outside seedbed that keeps SQLite's write lock on {}", path.display())
+}
+
+/// Who holds the PostgreSQL advisory lock on `namespace`: its application name and address.
+async fn pg_holder(conn: &mut sqlx::PgConnection, namespace: &str) -> Option<String> {
+    let row = sqlx::query(
+        "SELECT a.application_name, coalesce(host(a.client_addr), 'a local socket'), a.pid \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 \
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+           AND l.classid = $1::int4::oid AND l.objid = hashtext($2)::oid \
+         LIMIT 1",
+    )
+    .bind(PG_LOCK_CLASS)
+    .bind(namespace)
+    .fetch_optional(conn)
+    .await
+    .ok()??;
+    let app: String = row.try_get(0).ok()?;
+    let addr: String = row.try_get(1).ok()?;
+    let pid: i32 = row.try_get(2).ok()?;
+    let app = if app.is_empty() { "a client without an application name".into() } else { app };
+    Some(format!("held by {app} (server process {pid}, from {addr})"))
+}
+
+/// Who holds the MariaDB lock `name`: MariaDB shows only the connection.
+async fn mysql_holder(conn: &mut sqlx::MySqlConnection, name: &str) -> Option<String> {
+    let row = sqlx::query(
+        "SELECT p.ID, CAST(p.USER AS CHAR), CAST(p.HOST AS CHAR) FROM information_schema.PROCESSLIST p \
+         WHERE p.ID = IS_USED_LOCK(?)",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await
+    .ok()??;
+    let id: u64 = row.try_get::<u64, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|v| v as u64)).ok()?;
+    let user: String = row.try_get(1).ok()?;
+    let host: String = row.try_get(2).ok()?;
+    Some(format!("held by connection {id} of {user}@{host} (a seedbed migrating or seeding it)"))
 }
 
 /// MariaDB lock names are at most 64 characters; a database name may be 64 by itself.

@@ -42,11 +42,26 @@ pub struct LockArgs {
 }
 
 impl LockArgs {
-    /// Takes `domain`'s lock, saying so when it has to wait.
+    /// Takes `domain`'s lock, saying so when it has to wait, and naming this command to
+    /// those that wait for it.
     pub async fn lock(&self, target: &Target, domain: &str) -> anyhow::Result<seedbed_core::DomainLock> {
-        let timeout = std::time::Duration::from_secs(self.lock_timeout);
-        Ok(target.lock(domain, timeout, |line| say!("{line}")).await?)
+        let who = seedbed_core::holder_label(&command_words());
+        Ok(target.lock_as(domain, self.timeout(), &who, |line| say!("{line}")).await?)
     }
+
+    /// How long to wait: for the lock, and on SQLite for each statement that meets another
+    /// program's lock on the file.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_timeout)
+    }
+}
+
+/// `seedbed migrate up`: the words of this command line before its first flag (flags may
+/// carry a URL, hence a password, so none is shown).
+fn command_words() -> String {
+    let words: Vec<String> =
+        std::env::args().skip(1).take_while(|a| !a.starts_with('-') && a.len() < 20).collect();
+    format!("seedbed {}", words.join(" ")).trim_end().to_owned()
 }
 
 /// For commands that destroy data: what they need before they run off this machine or in

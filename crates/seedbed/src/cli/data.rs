@@ -12,6 +12,7 @@ use seedbed_migration::State;
 use seedbed_seeds::accounts::dev_password_hash;
 use seedbed_seeds::{DEFAULT_SEED, DEV_PASSWORD, Finding, Profile, SeedOptions, default_now, parse_now};
 
+use super::signals::Watch;
 use super::{DbArgs, DomainArgs, GuardArgs, LockArgs, progress};
 use crate::Domain;
 
@@ -165,6 +166,41 @@ pub(super) async fn open_existing(
     .into())
 }
 
+/// [`open`] for a command that changes the domains: on SQLite each statement waits up to
+/// `--lock-timeout` for another program's lock on the file.
+async fn open_for_change(
+    target: &Target,
+    domains: &[&'static Domain],
+    lock: &LockArgs,
+) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
+    let mut out = Vec::new();
+    for d in domains {
+        out.push((*d, target.connect_waiting(d.name, lock.timeout()).await.context(d.name)?));
+    }
+    Ok(out)
+}
+
+/// Takes every chosen domain's lock before the command's first read, in registry order:
+/// the same order in every command, so two commands never wait for each other in a circle.
+/// Dropping the result (an error, a signal) releases them all.
+async fn lock_all(
+    lock: &LockArgs,
+    target: &Target,
+    domains: &[&'static Domain],
+) -> anyhow::Result<Vec<seedbed_core::DomainLock>> {
+    let mut held = Vec::new();
+    for d in domains {
+        held.push(lock.lock(target, d.name).await?);
+    }
+    Ok(held)
+}
+
+async fn release_all(locks: Vec<seedbed_core::DomainLock>) {
+    for lock in locks {
+        lock.release().await;
+    }
+}
+
 /// Refuses a domain whose migrations are not all applied.
 async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
     let status = (domain.migrator)().status(db).await?;
@@ -182,16 +218,27 @@ async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::R
     Ok(())
 }
 
+/// Seeds one domain in its transaction, which a signal rolls back (see `signals`).
 async fn seed_one(
-    domain: &Domain,
+    domain: &'static Domain,
     db: &DatabaseConnection,
     opts: SeedOptions,
     truncate: bool,
     hash: &str,
+    watch: &Watch,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let bars = progress::for_stderr();
-    seedbed_seeds::seed(db, domain.seeder, opts, truncate, &*bars, hash).await.map_err(|e| match e {
+    watch.seeding(domain.name);
+    let seeded =
+        seedbed_seeds::seed_until(db, domain.seeder, opts, truncate, &*bars, hash, watch.stopped()).await;
+    match seeded {
+        Ok(()) => watch.kept(domain.name),
+        Err(seedbed_seeds::SeedError::Stopped { .. }) => watch.rolled_back(domain.name),
+        // Rolled back too; and refused or failed, it was never under way for a stop.
+        Err(_) => watch.rolled_back(domain.name),
+    }
+    seeded.map_err(|e| match e {
         seedbed_seeds::SeedError::NotEmpty { .. } => anyhow::Error::new(DataError(e.to_string())),
         other => anyhow::Error::new(other),
     })?;
@@ -209,26 +256,27 @@ async fn print_counts(domain: &Domain, db: &DatabaseConnection, took: Duration) 
     Ok(total)
 }
 
-pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     let opts = args.data.options();
     let target = args.db.target()?;
     let domains = args.domains.selected()?;
     if args.truncate {
         args.guard.check(&target, "seed --truncate", &domains)?;
     }
-    let open = open(&target, &domains).await?;
+    // From the first check to the last count, no other seedbed changes these domains: a
+    // `migrate down` waits instead of dropping the tables being counted.
+    let locks = lock_all(&args.lock, &target, &domains).await?;
+    let open = open_for_change(&target, &domains, &args.lock).await?;
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
     }
+    watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
     for (domain, db) in &open {
-        let lock = args.lock.lock(&target, domain.name).await?;
-        // Checked again under the lock: a migration may have run while this one waited.
-        require_migrated(domain, db).await?;
-        let took = seed_one(domain, db, opts, args.truncate, &hash).await?;
-        lock.release().await;
+        let took = seed_one(domain, db, opts, args.truncate, &hash, watch).await?;
         print_counts(domain, db, took).await?;
     }
+    release_all(locks).await;
     Ok(())
 }
 
@@ -290,22 +338,26 @@ pub async fn digest(args: TargetArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn bootstrap(args: BootstrapArgs) -> anyhow::Result<()> {
+pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()> {
     let started = Instant::now();
     let opts = args.data.options();
     let target = args.db.target()?;
     let domains = args.domains.selected()?;
     args.guard.check(&target, "bootstrap", &domains)?;
-    let open = open(&target, &domains).await?;
+    // fresh, seed, counts and checks under the locks: another bootstrap starting meanwhile
+    // waits for all of it, instead of dropping tables this one is reading.
+    let locks = lock_all(&args.lock, &target, &domains).await?;
+    let open = open_for_change(&target, &domains, &args.lock).await?;
+    watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
     for (domain, db) in &open {
-        let lock = args.lock.lock(&target, domain.name).await?;
+        watch.migrating(domain.name);
         (domain.migrator)().fresh(db).await?;
-        let took = seed_one(domain, db, opts, false, &hash).await?;
-        lock.release().await;
+        let took = seed_one(domain, db, opts, false, &hash, watch).await?;
         print_counts(domain, db, took).await?;
     }
     run_checks(&open, false).await?;
+    release_all(locks).await;
     say!("");
     say!(
         "Bootstrapped {} in {:.2} s (profile {}, scale {}, seed {}, reference time {}).",

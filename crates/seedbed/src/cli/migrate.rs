@@ -227,7 +227,11 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         let lock = if changes { Some(common.lock.lock(&target, domain.name).await?) } else { None };
         let steps = match &args.command {
             MigrateCommand::Up { steps, .. } => migrator.up(db, *steps).await?,
-            MigrateCommand::Down { steps, .. } => migrator.down(db, *steps).await?,
+            MigrateCommand::Down { steps, .. } => {
+                // Again under the lock: the history may have changed while this one waited.
+                precheck_down(migrator, db, *steps).await?;
+                migrator.down(db, *steps).await?
+            }
             MigrateCommand::Fresh { .. } => migrator.fresh(db).await?,
             MigrateCommand::Reset { .. } => migrator.reset(db).await?,
             MigrateCommand::Refresh { .. } => migrator.refresh(db).await?,

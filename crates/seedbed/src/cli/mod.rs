@@ -18,6 +18,7 @@ mod dotenv;
 mod generate;
 mod migrate;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -107,9 +108,17 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::OTHER);
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    let ended = runtime.block_on(signals::supervise(|watch| run(cli, watch)));
+    // The runtime goes before the exit: it closes every connection, which makes the servers
+    // discard a transaction a second signal left open.
+    drop(runtime);
+    match ended {
+        signals::Ended::Stopped { line, code } => {
+            eprintln!("{line}");
+            ExitCode::from(code)
+        }
+        signals::Ended::Finished(Ok(())) => ExitCode::SUCCESS,
+        signals::Ended::Finished(Err(e)) => {
             eprintln!("error: {}", scrub(&format!("{e:#}").replace('\n', " ")));
             ExitCode::from(exit_code(&e))
         }
@@ -179,13 +188,13 @@ impl Command {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, watch: signals::Watch) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args).await,
-        Command::Seed(args) => data::seed(args).await,
+        Command::Seed(args) => data::seed(args, &watch).await,
         Command::Check(args) => data::check(args).await,
         Command::Digest(args) => data::digest(args).await,
-        Command::Bootstrap(args) => data::bootstrap(args).await,
+        Command::Bootstrap(args) => data::bootstrap(args, &watch).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
         Command::Docs(args) => docs::run(args),

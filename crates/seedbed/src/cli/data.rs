@@ -120,17 +120,6 @@ pub struct BootstrapArgs {
 #[error("{0}")]
 pub struct DataError(pub String);
 
-async fn open(
-    target: &Target,
-    domains: &[&'static Domain],
-) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
-    let mut out = Vec::new();
-    for d in domains {
-        out.push((*d, target.connect(d.name).await.context(d.name)?));
-    }
-    Ok(out)
-}
-
 /// Opens the chosen domains for a reading command, creating nothing; refuses, naming each,
 /// when any of them has not been created yet.
 pub(super) async fn open_existing(
@@ -166,7 +155,7 @@ pub(super) async fn open_existing(
     .into())
 }
 
-/// [`open`] for a command that changes the domains: on SQLite each statement waits up to
+/// Opens the chosen domains for a command that changes them: on SQLite each statement waits up to
 /// `--lock-timeout` for another program's lock on the file.
 async fn open_for_change(
     target: &Target,

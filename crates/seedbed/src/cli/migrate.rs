@@ -207,7 +207,8 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         }
     } else {
         for domain in domains {
-            let db = target.connect(domain.name).await.context(domain.name)?;
+            // On SQLite, statements wait up to --lock-timeout for another program's write lock.
+            let db = target.connect_waiting(domain.name, common.lock.timeout()).await.context(domain.name)?;
             open.push((domain, (domain.migrator)().with_concurrent_indexes(concurrently), db));
         }
     }

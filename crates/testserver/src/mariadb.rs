@@ -47,8 +47,8 @@ pub fn start_single() -> Result<String, Unavailable> {
         let port = process::free_port().map_err(fail)?;
         let node = Node { home: home.clone(), port, galera: None };
         match node.serve(&bins, &inst, user, false) {
-            Ok(child) => {
-                process::own_server(child, libc::SIGKILL);
+            Ok((child, log)) => {
+                process::own_server(child, libc::SIGKILL, log);
                 return Ok(format!("mysql://root@127.0.0.1:{port}"));
             }
             Err(e) => last = e,
@@ -140,7 +140,7 @@ impl Node {
         inst: &Instance,
         user: Option<User>,
         new_cluster: bool,
-    ) -> Result<Child, String> {
+    ) -> Result<(Child, PathBuf), String> {
         let cnf = self.home.join("my.cnf");
         std::fs::write(&cnf, self.config()).map_err(|e| format!("cannot write {}: {e}", cnf.display()))?;
         let log = inst.dir.join(format!("{}-{}.log", name(&self.home), self.port));
@@ -160,7 +160,7 @@ impl Node {
                     || self.status(bins, "wsrep_local_state_comment").as_deref() == Some("Synced"))
         };
         match process::wait_until(&mut child, limit, ready) {
-            Ok(()) => Ok(child),
+            Ok(()) => Ok((child, log)),
             Err(WaitError::Exited(status)) => {
                 Err(format!("mariadbd exited ({status}): {}", process::tail(&log)))
             }
@@ -242,9 +242,9 @@ pub fn start_galera() -> Result<Vec<String>, Unavailable> {
         };
         // The first node bootstraps the cluster; the others join one at a time, each taking
         // a state transfer from the cluster.
-        let child =
+        let (child, log) =
             node.serve(&bins, &inst, user, i == 0).map_err(|e| fail(format!("node {}: {e}", i + 1)))?;
-        process::own_server(child, libc::SIGKILL);
+        process::own_server(child, libc::SIGKILL, log);
         urls.push(format!("mysql://root@127.0.0.1:{}", p[0]));
     }
     Ok(urls)

@@ -102,7 +102,7 @@ fn serve(
     };
     match process::wait_until(&mut child, Duration::from_secs(60), ready) {
         Ok(()) => {
-            process::own_server(child, libc::SIGQUIT);
+            process::own_server(child, libc::SIGQUIT, log);
             Ok(())
         }
         Err(WaitError::Exited(status)) => Err(format!("postgres exited ({status}): {}", process::tail(&log))),

@@ -135,15 +135,19 @@ pub fn tail(log: &std::path::Path) -> String {
 struct Owned {
     /// Each server with the signal that ends it quickly and cleanly.
     servers: Vec<(Child, i32)>,
+    /// Each server's log, by pid, kept when the server died before the end of the run.
+    logs: Vec<(u32, PathBuf)>,
     dirs: Vec<PathBuf>,
 }
 
-static OWNED: Mutex<Owned> = Mutex::new(Owned { servers: Vec::new(), dirs: Vec::new() });
+static OWNED: Mutex<Owned> = Mutex::new(Owned { servers: Vec::new(), logs: Vec::new(), dirs: Vec::new() });
 
-/// Stops `child` with `stop_signal` when this process exits.
-pub fn own_server(child: Child, stop_signal: i32) {
+/// Stops `child` with `stop_signal` when this process exits; `log` is kept if it died before.
+pub fn own_server(child: Child, stop_signal: i32, log: PathBuf) {
     at_exit();
-    OWNED.lock().unwrap_or_else(|e| e.into_inner()).servers.push((child, stop_signal));
+    let mut owned = OWNED.lock().unwrap_or_else(|e| e.into_inner());
+    owned.logs.push((child.id(), log));
+    owned.servers.push((child, stop_signal));
 }
 
 /// Removes `dir` when this process exits, after its servers stopped.
@@ -162,7 +166,22 @@ fn at_exit() {
 
 extern "C" fn stop_all() {
     let mut owned = OWNED.lock().unwrap_or_else(|e| e.into_inner());
-    stop_servers(&mut owned.servers);
+    let Owned { servers, logs, .. } = &mut *owned;
+    // A server that died during the run explains failed tests: keep its log, and say where.
+    for (child, _) in servers.iter_mut() {
+        if let Ok(Some(status)) = child.try_wait()
+            && let Some((_, log)) = logs.iter().find(|(pid, _)| *pid == child.id())
+        {
+            let kept = std::env::temp_dir().join(format!("seedbed-testserver-died-{}.log", child.id()));
+            if std::fs::copy(log, &kept).is_ok() {
+                eprintln!(
+                    "seedbed-testserver: a test server died during the run ({status}); its log: {}",
+                    kept.display()
+                );
+            }
+        }
+    }
+    stop_servers(servers);
     for dir in owned.dirs.drain(..) {
         let _ = std::fs::remove_dir_all(dir);
     }

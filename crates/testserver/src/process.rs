@@ -126,7 +126,13 @@ pub fn run(
 /// The last lines of a log, for an error message.
 pub fn tail(log: &std::path::Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    // The lines that name an error say why; the last lines are often boilerplate.
+    let errors: Vec<&str> =
+        lines.iter().copied().filter(|l| l.to_ascii_lowercase().contains("error")).collect();
+    if !errors.is_empty() {
+        lines = errors;
+    }
     let start = lines.len().saturating_sub(4);
     format!("{} says: {}", log.display(), lines[start..].join(" | "))
 }

@@ -89,8 +89,12 @@ fn foreign_dumps(t: &TestDb, dir: &Path) -> Vec<(PathBuf, &'static str)> {
             .collect(),
         Backend::MySql => {
             let file = dir.join("mariadb-dump.sql");
+            let server = t.target.server_url().expect("a server target");
             let out = std::process::Command::new("mariadb-dump")
-                .args(["--host=127.0.0.1", "--user=root", "--single-transaction"])
+                .arg(format!("--host={}", server.host_str().unwrap_or("127.0.0.1")))
+                .arg(format!("--port={}", server.port().unwrap_or(3306)))
+                .arg(format!("--user={}", server.username()))
+                .arg("--single-transaction")
                 .arg(format!("--result-file={}", file.display()))
                 .arg(&ns)
                 .output()

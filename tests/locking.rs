@@ -159,7 +159,7 @@ async fn migrate_down_waits_for_a_seeding_to_its_last_read(backend: Backend) {
     let started = std::time::Instant::now();
     while !crate::seeding::rows_being_written(&t, &observer).await {
         assert!(started.elapsed() < Duration::from_secs(120), "the seeding never started writing");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(crate::seeding::WRITE_POLL).await;
     }
     let down = t.seedbed(&["migrate", "down", "--domain", "draw"]);
     let seed = seed.wait_with_output().unwrap();

@@ -317,17 +317,23 @@ async fn interrupt_while_writing(backend: Backend, signal: i32, inherited: Inher
             Ok(())
         });
     }
-    let child =
+    let mut child =
         cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let pid = child.id() as i32;
     let started = std::time::Instant::now();
     let observer = t.connect(domains()[0].name).await;
     while !rows_being_written(&t, &observer).await {
+        if child.try_wait().unwrap().is_some() {
+            panic!(
+                "{case}: seedbed ended before it was seen writing\n{}",
+                show(&child.wait_with_output().unwrap())
+            );
+        }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),
             "{case}: seedbed never started writing rows"
         );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(WRITE_POLL).await;
     }
     // SAFETY: kill(2) on the child this test started, which has not been waited for yet.
     assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "{case}: could not signal the seeding");
@@ -361,6 +367,10 @@ async fn interrupt_while_writing(backend: Backend, signal: i32, inherited: Inher
     }
     assert!(interrupted > 0, "{case}: every domain was complete: the signal came too late");
 }
+
+/// How often to ask [`rows_being_written`]: MariaDB refreshes `INNODB_TRX` only after it has
+/// gone unread for 0.1 s, so a tighter loop would read the same stale, empty cache forever.
+pub const WRITE_POLL: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// Whether a transaction is writing into one of `t`'s namespaces right now, as the engine
 /// shows it to another session: the rows themselves stay invisible until the commit.

@@ -70,6 +70,44 @@ impl DomainLock {
 }
 
 impl Target {
+    /// The file whose exclusive lock is `domain`'s lock, on a SQLite target
+    /// (`raffle.sqlite3.lock` beside `raffle.sqlite3`).
+    fn lock_file(&self, domain: &str) -> Option<std::path::PathBuf> {
+        self.sqlite_path(domain).map(|path| {
+            let mut file = path.into_os_string();
+            file.push(".lock");
+            file.into()
+        })
+    }
+
+    /// Whether nobody holds `domain`'s lock right now, asked without waiting and without
+    /// creating anything: how a reading command tells work in progress (its holder holds the
+    /// lock for the whole command) from work whose holder is gone, on any machine.
+    pub async fn lock_is_free(&self, domain: &str) -> Result<bool, LockError> {
+        if let Some(path) = self.lock_file(domain) {
+            // No lock file: nobody has ever locked this domain, so nobody holds it.
+            let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else { return Ok(true) };
+            return match file.try_lock() {
+                Ok(()) => {
+                    let _ = file.unlock();
+                    Ok(true)
+                }
+                Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    Err(LockError::Other { domain: domain.to_owned(), detail: e.to_string() })
+                }
+            };
+        }
+        match self.lock(domain, Duration::ZERO, |_| {}).await {
+            Ok(lock) => {
+                lock.release().await;
+                Ok(true)
+            }
+            Err(LockError::Timeout { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Takes `domain`'s lock, waiting up to `timeout`; `waiting` is called once, with a line
     /// saying what it waits for, when another process holds it.
     pub async fn lock(
@@ -116,8 +154,7 @@ impl Target {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| other(e.to_string()))?;
                 }
-                let mut lock_path = path.clone().into_os_string();
-                lock_path.push(".lock");
+                let lock_path = self.lock_file(domain).expect("a SQLite target");
                 let mut file = std::fs::OpenOptions::new()
                     .create(true)
                     .truncate(false)

@@ -245,7 +245,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
                     |f: &Finding| matches!(f, Finding::Interrupted { .. } | Finding::FreshInterrupted { .. });
                 // A started row or a fresh marker whose holder still holds the lock is work in
                 // progress, not a problem.
-                if findings.iter().any(interrupted) && !lock_is_free(&target, domain.name).await? {
+                if findings.iter().any(interrupted) && !target.lock_is_free(domain.name).await? {
                     findings.retain(|f| !interrupted(f));
                     say!(
                         "{}: another seedbed is migrating it right now; run verify again once it is done",
@@ -361,7 +361,7 @@ async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<
             Some(db) => match migrator.status(&db).await {
                 Err(e @ MigrateError::FreshInterrupted { .. }) => {
                     say!("{}: {}", domain.name, target.describe(domain.name));
-                    match lock_is_free(target, domain.name).await? {
+                    match target.lock_is_free(domain.name).await? {
                         true => say!("  INTERRUPTED  {e}"),
                         false => say!("  a `seedbed migrate fresh` is running on it right now"),
                     }
@@ -369,7 +369,7 @@ async fn status(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<
                 status => {
                     let status = status?;
                     let started = status.iter().any(|s| matches!(s.state, State::Started { .. }));
-                    let free = !started || lock_is_free(target, domain.name).await?;
+                    let free = !started || target.lock_is_free(domain.name).await?;
                     print_status(domain, target, &status, free, "");
                     if started && free {
                         for finding in migrator.verify(&db).await? {
@@ -430,36 +430,6 @@ async fn drift(target: &Target, domains: &[&'static Domain]) -> anyhow::Result<(
     match drifted {
         Some(e) => Err(e.into()),
         None => Ok(()),
-    }
-}
-
-/// Whether nobody holds `domain`'s lock right now, asked without waiting and without creating
-/// anything: how a reading command tells a started migration that still runs (its holder holds
-/// the lock for the whole command) from one whose holder is gone, on any machine.
-async fn lock_is_free(target: &Target, domain: &str) -> anyhow::Result<bool> {
-    if let Some(path) = target.sqlite_path(domain) {
-        let mut lock_path = path.into_os_string();
-        lock_path.push(".lock");
-        // No lock file: nobody has ever locked this domain, so nobody holds it.
-        let Ok(file) = std::fs::OpenOptions::new().write(true).open(&lock_path) else { return Ok(true) };
-        return match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                Ok(true)
-            }
-            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(anyhow::anyhow!("{domain}: cannot read its lock: {e}"))
-            }
-        };
-    }
-    match target.lock(domain, std::time::Duration::ZERO, |_| {}).await {
-        Ok(lock) => {
-            lock.release().await;
-            Ok(true)
-        }
-        Err(seedbed_core::LockError::Timeout { .. }) => Ok(false),
-        Err(e) => Err(e.into()),
     }
 }
 

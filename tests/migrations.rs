@@ -284,17 +284,7 @@ async fn postgres_indexes_can_be_built_concurrently() {
         assert_success(&out);
         let db = t.connect(domain.name).await;
         assert_same(&format!("{}: up --concurrently", domain.name), &expected, &schema(&db).await);
-        let invalid = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get_by_index::<i64>(0)
-            .unwrap();
+        let invalid = invalid_indexes(&db).await;
         assert_eq!(invalid, 0, "invalid indexes left");
         if domain.name == "draw" {
             assert!(
@@ -522,17 +512,7 @@ async fn a_concurrent_index_build_killed_part_way_is_repaired_postgres() {
         .unwrap();
         assert_success(&t.seedbed(&["migrate", "repair", how, "--domain", "draw"]));
         check_up_without_drift(&t, "draw");
-        let invalid = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get_by_index::<i64>(0)
-            .unwrap();
+        let invalid = invalid_indexes(&db).await;
         assert_eq!(invalid, 0, "{how} left an invalid index");
     }
 }
@@ -579,4 +559,19 @@ async fn a_down_killed_part_way_is_finished_by_rolling_forward_mysql() {
     let status = (draw().migrator)().status(&db).await.unwrap();
     assert_eq!(status.last().map(|s| &s.state), Some(&State::Pending), "{status:?}");
     check_up_without_drift(&t, "draw");
+}
+
+/// How many of the current PostgreSQL schema's indexes are INVALID (a concurrent build that
+/// did not finish leaves one).
+async fn invalid_indexes(db: &sea_orm::DatabaseConnection) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get_by_index::<i64>(0)
+    .unwrap()
 }

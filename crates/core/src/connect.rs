@@ -38,23 +38,7 @@ impl Target {
                     path: dir.display().to_string(),
                     detail: e.to_string(),
                 })?;
-                let file = path.clone();
-                let mut opts = ConnectOptions::new("sqlite://seedbed.sqlite3");
-                opts.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(move |o| {
-                    // The file name is set here rather than in the URL so that any path works.
-                    o.filename(&file)
-                        .create_if_missing(true)
-                        .foreign_keys(true)
-                        .busy_timeout(busy)
-                        // A prepared multi-row INSERT of 32,766 parameters is megabytes of
-                        // bytecode: keep few of them, or a seeding run holds one per table.
-                        .statement_cache_capacity(1)
-                });
-                let db = Database::connect(opts).await.map_err(|e| sqlite_error(&path, &e))?;
-                db.execute_unprepared("SELECT count(*) FROM sqlite_master")
-                    .await
-                    .map_err(|e| sqlite_error(&path, &e))?;
-                Ok(db)
+                open_sqlite(&path, false, busy).await
             }
             Location::Server { backend: Backend::Postgres, url } => {
                 let mut admin = self.admin_pg().await?;
@@ -120,23 +104,7 @@ impl Target {
                 if !path.is_file() {
                     return Ok(None);
                 }
-                let file = path.clone();
-                let mut opts = ConnectOptions::new("sqlite://seedbed.sqlite3");
-                opts.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(move |o| {
-                    o.filename(&file)
-                        .create_if_missing(false)
-                        .read_only(true)
-                        .foreign_keys(true)
-                        .busy_timeout(TIMEOUT)
-                        .statement_cache_capacity(1)
-                });
-                let db = Database::connect(opts).await.map_err(|e| sqlite_error(&path, &e))?;
-                // sqlx reads nothing on connect: make a file that is no database fail here,
-                // with its own message, rather than in the first query.
-                db.execute_unprepared("SELECT count(*) FROM sqlite_master")
-                    .await
-                    .map_err(|e| sqlite_error(&path, &e))?;
-                Ok(Some(db))
+                open_sqlite(&path, true, TIMEOUT).await.map(Some)
             }
             Location::Server { .. } if !self.namespace_exists(domain).await? => Ok(None),
             Location::Server { .. } => self.open(domain).await.map(Some),
@@ -361,4 +329,31 @@ pub(crate) fn db_detail(err: &DbErr) -> String {
         DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e.to_string(),
         other => other.to_string(),
     }
+}
+
+/// Opens one domain's SQLite file: created when absent unless `read_only`, whose statements
+/// wait up to `busy` for another connection's lock.
+async fn open_sqlite(
+    path: &std::path::Path,
+    read_only: bool,
+    busy: Duration,
+) -> Result<DatabaseConnection, ConnectError> {
+    let file = path.to_owned();
+    let mut opts = ConnectOptions::new("sqlite://seedbed.sqlite3");
+    opts.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(move |o| {
+        // The file name is set here rather than in the URL so that any path works.
+        o.filename(&file)
+            .create_if_missing(!read_only)
+            .read_only(read_only)
+            .foreign_keys(true)
+            .busy_timeout(busy)
+            // A prepared multi-row INSERT of 32,766 parameters is megabytes of bytecode: keep
+            // few of them, or a seeding run holds one per table.
+            .statement_cache_capacity(1)
+    });
+    let db = Database::connect(opts).await.map_err(|e| sqlite_error(path, &e))?;
+    // sqlx reads nothing on connect: make a file that is no database fail here, with its own
+    // message, rather than in the first query.
+    db.execute_unprepared("SELECT count(*) FROM sqlite_master").await.map_err(|e| sqlite_error(path, &e))?;
+    Ok(db)
 }

@@ -213,12 +213,29 @@ pub fn stop_servers(servers: &mut Vec<(Child, i32)>) {
     servers.clear();
 }
 
-/// A loopback TCP port nobody listens on right now. Another process may take it before the
-/// server binds it: callers retry with another port when the server cannot bind.
+/// A loopback TCP port nobody listens on right now, reserved for this process. Another
+/// program may still take it before the server binds it (callers retry where they can), but no
+/// other test run on this machine is handed it: each port is reserved by binding an abstract
+/// Unix socket named after it, which the kernel frees when this process dies, so two runs that
+/// the system handed the same free port cannot both start a server on it.
 pub fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| format!("cannot bind a loopback port ({e}); is the loopback interface up?"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    use std::os::linux::net::SocketAddrExt as _;
+    static RESERVED: std::sync::Mutex<Vec<std::os::unix::net::UnixListener>> =
+        std::sync::Mutex::new(Vec::new());
+    for _ in 0..100 {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .map_err(|e| format!("cannot bind a loopback port ({e}); is the loopback interface up?"))?;
+        let port = listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())?;
+        drop(listener);
+        let name = format!("seedbed-testserver-port-{port}");
+        let reserved = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+            .and_then(|addr| std::os::unix::net::UnixListener::bind_addr(&addr));
+        if let Ok(reservation) = reserved {
+            RESERVED.lock().unwrap_or_else(|e| e.into_inner()).push(reservation);
+            return Ok(port);
+        }
+    }
+    Err("no loopback port could be reserved: 100 in a row were taken by other test runs".into())
 }
 
 /// Polls `ready` every 50 ms until it says yes, the child ends, or `limit` passes.
@@ -254,4 +271,20 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .chain(["/usr/sbin", "/sbin", "/usr/bin"].map(PathBuf::from))
         .map(|d| d.join(name))
         .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::linux::net::SocketAddrExt as _;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+
+    #[test]
+    fn a_handed_out_port_is_reserved_against_other_runs() {
+        let port = super::free_port().unwrap();
+        // What another test run on this machine would try before it may use the port.
+        let name = format!("seedbed-testserver-port-{port}");
+        let other = SocketAddr::from_abstract_name(name.as_bytes()).and_then(|a| UnixListener::bind_addr(&a));
+        assert!(other.is_err(), "port {port} was handed out but another run could reserve it too");
+        assert_ne!(super::free_port().unwrap(), port, "one port handed out twice");
+    }
 }

@@ -61,9 +61,15 @@ pub fn start_single() -> Result<String, Unavailable> {
 fn install(bins: &Binaries, inst: &Instance, home: &Path, user: Option<User>) -> Result<(), String> {
     std::fs::create_dir(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
     process::give_to(home, user)?;
+    // A temporary directory of its own: the shared /tmp is where concurrent runs' bootstraps
+    // were seen to lose their temporary tables ("Could not remove temporary table").
+    let tmp = home.join("tmp");
+    std::fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    process::give_to(&tmp, user)?;
     let mut cmd = Command::new(&bins.install_db);
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", home.join("data").display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .args(["--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"])
         .args(["--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0"]);
     if user.is_some() {
@@ -101,7 +107,10 @@ impl Node {
     fn config(&self) -> String {
         let mut c = String::from("[mysqld]\n");
         let home = self.home.display();
-        let _ = writeln!(c, "datadir={home}/data\nsocket={home}/mysqld.sock\npid-file={home}/mysqld.pid");
+        let _ = writeln!(
+            c,
+            "datadir={home}/data\nsocket={home}/mysqld.sock\npid-file={home}/mysqld.pid\ntmpdir={home}/tmp"
+        );
         let _ = writeln!(c, "port={}\nbind-address=127.0.0.1\nskip-name-resolve", self.port);
         c.push_str(
             "innodb_flush_log_at_trx_commit=0\ninnodb_doublewrite=0\nsync_binlog=0\n\

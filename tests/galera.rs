@@ -140,3 +140,93 @@ fn every_node_is_a_member_of_one_synced_cluster() {
         }
     });
 }
+
+/// Lines of `out`'s stdout that report an applied migration.
+fn applied_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.trim_start().starts_with("applied "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The fleet behind a load balancer: three `migrate up --domain draw` at the same moment, one
+/// through each node. GET_LOCK is local to a node, so only the lease row keeps them apart.
+#[test]
+fn three_nodes_migrating_one_domain_at_once_apply_each_migration_once() {
+    let Some(c) = Cluster::get("three_nodes_migrating_one_domain_at_once_apply_each_migration_once") else {
+        return;
+    };
+    let up = ["migrate", "up", "--domain", "draw", "--lock-timeout", "120"];
+    let children: Vec<_> = (0..3)
+        .map(|n| {
+            let mut cmd = c.command(n, &up);
+            cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+            cmd.spawn().expect("seedbed runs")
+        })
+        .collect();
+    let outs: Vec<Output> = children.into_iter().map(|ch| ch.wait_with_output().unwrap()).collect();
+    let everything = outs
+        .iter()
+        .enumerate()
+        .map(|(n, o)| format!("--- node {} ---\n{}", n + 1, show(o)))
+        .collect::<String>();
+    assert!(outs.iter().all(|o| o.status.success()), "a racing run failed\n{everything}");
+    let draw = seedbed::DOMAINS.iter().find(|d| d.name == "draw").expect("the draw domain");
+    let applied: Vec<String> = outs.iter().flat_map(applied_lines).collect();
+    assert_eq!(
+        applied.len(),
+        (draw.migrator)().versions().len(),
+        "each migration must be applied by exactly one node's run\n{everything}"
+    );
+    c.on(1, &["migrate", "verify", "--domain", "draw"]);
+    c.on(2, &["migrate", "drift", "--domain", "draw"]);
+
+    // The schema is the one a single `up` makes (in namespaces of its own, through node 1).
+    let reference = format!("{}ref_", c.prefix);
+    let mut single = c.command(0, &["migrate", "up", "--domain", "draw"]);
+    single.env("SEEDBED_PREFIX", &reference);
+    let single = single.output().unwrap();
+    assert!(single.status.success(), "{}", show(&single));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use seedbed_core::introspect::Snapshot;
+        let read = |prefix: String, node: usize| {
+            let url = c.nodes[node].clone();
+            async move {
+                let target = Target::parse(&url).unwrap().with_prefix(&prefix).unwrap();
+                let db = target.open_existing("draw").await.unwrap().expect("the draw namespace");
+                Snapshot::read(&db).await.unwrap().without(seedbed_migration::HISTORY_TABLE)
+            }
+        };
+        let expected = read(reference.clone(), 0).await;
+        let raced = read(c.prefix.clone(), 2).await;
+        let diff = expected.diff(&raced);
+        assert!(
+            diff.is_empty(),
+            "three racing nodes left another schema:\n  {}\n{everything}",
+            diff.join("\n  ")
+        );
+    });
+}
+
+/// `kill -9` of a seeding that holds the lease through node 1: a run through node 2 waits
+/// for the lease to expire (2 s here), takes it over naming the dead holder, and succeeds.
+#[test]
+fn a_killed_holder_is_taken_over_through_another_node_once_its_lease_expires() {
+    let Some(c) = Cluster::get("a_killed_holder_is_taken_over_through_another_node_once_its_lease_expires")
+    else {
+        return;
+    };
+    c.on(0, &["migrate", "up", "--domain", "draw"]);
+    let mut holder = c.command(0, &["seed", "--profile", "dev", "--domain", "draw"]);
+    holder.env("SEEDBED_LOCK_LEASE", "2");
+    let mut taker = c.command(1, &["seed", "--profile", "tiny", "--domain", "draw", "--lock-timeout", "120"]);
+    taker.env("SEEDBED_LOCK_LEASE", "2");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let observer = Target::parse(&c.nodes[2]).unwrap().with_prefix(&c.prefix).unwrap();
+        crate::locking::a_killed_holder_is_taken_over(&observer, holder, taker).await;
+    });
+    c.on(2, &["check", "--domain", "draw"]);
+}

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use seedbed_core::Backend;
 use seedbed_core::introspect::Snapshot;
+use seedbed_core::{Backend, Target};
 use seedbed_migration::{HISTORY_TABLE, State};
 
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
@@ -232,4 +232,152 @@ async fn sqlite_honours_the_lock_timeout_and_names_the_holder() {
     sea_orm::sqlx::raw_sql("ROLLBACK").execute(&mut outsider).await.unwrap();
     outsider.close().await.unwrap();
     assert_success(&t.seedbed(commands[0]));
+}
+
+/// A `seedbed` of `t` that takes the lease lock on any server, with a lease of `lease` seconds.
+fn leased(t: &TestDb, args: &[&str], lease: &str) -> std::process::Command {
+    let mut cmd = t.command(args);
+    cmd.env("SEEDBED_LOCK", "lease").env("SEEDBED_LOCK_LEASE", lease);
+    cmd
+}
+
+/// Starts `holder` (a long `seed`), waits until `observer` sees it hold draw's lock, kills it
+/// with SIGKILL, and runs `taker`: it must wait for the lease to expire, take it over naming
+/// the dead holder by its pid, and succeed. The killed seeding left nothing behind.
+pub async fn a_killed_holder_is_taken_over(
+    observer: &Target,
+    mut holder: std::process::Command,
+    mut taker: std::process::Command,
+) -> std::process::Output {
+    let mut child = holder
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {holder:?}: {e}"));
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    // The holder's own lease row, not just its session lock (taken first, and freed by the
+    // server at the kill), nor a row a run before it left on a node that lags behind.
+    while !lease_holder(observer).await.is_some_and(|h| h.ends_with(&format!(" pid {pid}"))) {
+        if let Ok(Some(_)) = child.try_wait() {
+            panic!(
+                "the holder ended before it was seen holding the lock\n{}",
+                show(&child.wait_with_output().unwrap())
+            );
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the holder never took the lock");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let killed = child.wait_with_output().unwrap();
+    assert!(
+        !observer.lock_is_free("draw").await.unwrap(),
+        "the lease must outlive its killed holder until it expires; the row: {:?}\nkilled holder:\n{}",
+        lease_row(observer).await,
+        show(&killed)
+    );
+    let out = taker.output().expect("the taker runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && said.contains("draw: waiting for")
+            && said.contains("draw: took over the lock on")
+            && said.contains(&format!("pid {pid},"))
+            && said.contains("whose lease expired"),
+        "want the next run to wait for the dead holder's lease, then take it over naming pid {pid}\n\
+         taker:\n{}\nkilled holder:\n{}",
+        show(&out),
+        show(&killed)
+    );
+    out
+}
+
+/// Who holds draw's lease row, read straight from the lock table (through whichever node
+/// `target` names); `None` while there is no row (or no table yet).
+async fn lease_holder(target: &Target) -> Option<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = target.open_existing("draw").await.ok()??;
+    let sql = format!("SELECT holder FROM {}", seedbed_core::LOCK_TABLE);
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.ok()??;
+    row.try_get_by_index::<String>(0).ok()
+}
+
+/// The whole lease row with the server's clock, for failure messages.
+async fn lease_row(target: &Target) -> Option<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = target.open_existing("draw").await.ok()??;
+    let now = match db.get_database_backend() {
+        sea_orm::DbBackend::MySql => "UTC_TIMESTAMP(6)",
+        _ => "clock_timestamp()",
+    };
+    let sql = format!(
+        "SELECT CONCAT(holder, ' renewed ', CAST(renewed_at AS CHAR), ' expires ', CAST(expires_at AS CHAR), ' now ', CAST({now} AS CHAR)) FROM {}",
+        seedbed_core::LOCK_TABLE
+    );
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.ok()??;
+    row.try_get_by_index::<String>(0).ok()
+}
+
+/// The server backends under the lease lock (SQLite keeps its file lock: it is one file on
+/// one machine, and the kernel frees it when its holder dies).
+async fn lease_kill_and_take_over(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    assert_success(&crate::util::run(leased(&t, &["migrate", "up", "--domain", "draw"], "2")));
+    let holder = leased(&t, &["seed", "--profile", "dev", "--domain", "draw"], "2");
+    let taker = leased(&t, &["seed", "--profile", "tiny", "--domain", "draw", "--lock-timeout", "60"], "2");
+    a_killed_holder_is_taken_over(&t.target, holder, taker).await;
+    // The killed seeding was rolled back; the taker's is the data one tiny seeding writes.
+    let db = t.connect("draw").await;
+    assert!(crate::seeding::failing_checks(&db, draw()).await.is_empty());
+    // The lease left no trace in the schema, and reading commands see none.
+    assert_success(&t.seedbed(&["migrate", "drift", "--domain", "draw"]));
+    assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+    assert!(t.target.lock_is_free("draw").await.unwrap(), "the taker released its lease");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_a_killed_holder_is_taken_over_after_its_lease_expires_postgres() {
+    lease_kill_and_take_over(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_a_killed_holder_is_taken_over_after_its_lease_expires_mysql() {
+    lease_kill_and_take_over(Backend::MySql).await;
+}
+
+/// Four `migrate up` with the lease taken on one server: each migration applied once, and no
+/// lease left behind. (Here the session lock, taken first, queues them as well; that the
+/// lease alone keeps writers apart is shown on Galera, where each node's session lock is its
+/// own: `galera::three_nodes_migrating_one_domain_at_once_apply_each_migration_once`.)
+async fn lease_four_processes_apply_each_migration_once(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut cmd = leased(&t, &["migrate", "up"], "5");
+            cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+            cmd.spawn().expect("seedbed runs")
+        })
+        .collect();
+    let outs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    assert_fully_migrated_once(&t, &outs).await;
+    let applied: Vec<String> = outs.iter().flat_map(applied_lines).collect();
+    let versions: usize = domains().iter().map(|d| (d.migrator)().versions().len()).sum();
+    assert_eq!(applied.len(), versions, "each migration must be applied once:\n{}", applied.join("\n"));
+    for domain in domains() {
+        assert!(
+            t.target.lock_is_free(domain.name).await.unwrap(),
+            "{}: a lease outlived its run",
+            domain.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_four_processes_migrating_at_once_apply_each_migration_once_postgres() {
+    lease_four_processes_apply_each_migration_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_four_processes_migrating_at_once_apply_each_migration_once_mysql() {
+    lease_four_processes_apply_each_migration_once(Backend::MySql).await;
 }

@@ -22,7 +22,7 @@ use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Executor as _, R
 use thiserror::Error;
 
 use crate::target::Location;
-use crate::{Backend, ConnectError, DomainLock, Target};
+use crate::{Backend, ConnectError, DomainLock, LOCK_TABLE, Target};
 
 /// The table that holds the manifest inside a SQLite backup; dropped from the scratch copy
 /// before it becomes the domain.
@@ -208,6 +208,8 @@ impl Target {
                 let mut cmd = self.pg_tool("pg_dump");
                 cmd.args(["--format=plain", "--no-owner", "--no-privileges"])
                     .arg(format!("--schema={ns}"))
+                    // The lease lock's row belongs to this run, not to the data.
+                    .arg(format!("--exclude-table=\"{ns}\".{LOCK_TABLE}"))
                     .arg(format!("--dbname={}", self.libpq_url()));
                 let (header, out) = (manifest.header(), partial.clone());
                 blocking(move || dump(cmd, "pg_dump", PG_PACKAGE, &out, &header)).await
@@ -215,7 +217,9 @@ impl Target {
             Location::Server { .. } => {
                 let tool = first_on_path(&["mariadb-dump", "mysqldump"]);
                 let mut cmd = self.mysql_tool(&tool);
-                cmd.args(["--single-transaction", "--routines", "--triggers"]).arg(&ns);
+                cmd.args(["--single-transaction", "--routines", "--triggers"])
+                    .arg(format!("--ignore-table={ns}.{LOCK_TABLE}"))
+                    .arg(&ns);
                 let (header, out) = (manifest.header(), partial.clone());
                 blocking(move || dump(cmd, &tool, MARIADB_PACKAGE, &out, &header)).await
             }
@@ -649,6 +653,23 @@ impl Target {
             }
             tx.execute(sqlx::AssertSqlSafe(format!("ALTER SCHEMA \"{incoming}\" RENAME TO \"{ns}\"")))
                 .await?;
+            // The lease lock's table (the lock this restore holds) comes back into the live
+            // schema, in the same transaction.
+            let lock_table: i64 =
+                sqlx::query("SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = $2")
+                    .bind(&old)
+                    .bind(LOCK_TABLE)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .get(0);
+            if live > 0 && lock_table > 0 {
+                tx.execute(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS \"{ns}\".\"{LOCK_TABLE}\"")))
+                    .await?;
+                tx.execute(sqlx::AssertSqlSafe(format!(
+                    "ALTER TABLE \"{old}\".\"{LOCK_TABLE}\" SET SCHEMA \"{ns}\""
+                )))
+                .await?;
+            }
             tx.commit().await?;
             // The old domain is only a leftover now: the next command would sweep it too.
             tx_free_drop(&mut admin, &old).await
@@ -680,8 +701,11 @@ impl Target {
                 .await?;
                 Ok::<Vec<String>, sqlx::Error>(rows.iter().map(|r| r.get::<String, _>(0)).collect())
             };
-            let live_tables = objects(&mut admin, &ns, "BASE TABLE").await?;
-            let new_tables = objects(&mut admin, &incoming, "BASE TABLE").await?;
+            // The lease lock's table stays where it is: the lock it holds is this restore's.
+            let mut live_tables = objects(&mut admin, &ns, "BASE TABLE").await?;
+            live_tables.retain(|t| t != LOCK_TABLE);
+            let mut new_tables = objects(&mut admin, &incoming, "BASE TABLE").await?;
+            new_tables.retain(|t| t != LOCK_TABLE);
             let live_views = objects(&mut admin, &ns, "VIEW").await?;
             let new_views = objects(&mut admin, &incoming, "VIEW").await?;
             // One statement, atomic across tables: the old tables out, the new ones in.

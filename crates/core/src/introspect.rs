@@ -74,13 +74,17 @@ pub struct Check {
 }
 
 impl Snapshot {
-    /// Reads the namespace `db` is connected to.
+    /// Reads the namespace `db` is connected to, leaving out the lease lock's table
+    /// ([`crate::LOCK_TABLE`]): it is the lock's bookkeeping, made by whichever command first
+    /// locked the domain, not a part of the schema the migrations make (so drift, `fresh`
+    /// and the schema comparisons never see it).
     pub async fn read(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
-        match Backend::from_db_backend(db.get_database_backend()) {
+        let snapshot = match Backend::from_db_backend(db.get_database_backend()) {
             Backend::Postgres => read_postgres(db).await,
             Backend::MySql => read_mysql(db).await,
             Backend::Sqlite => read_sqlite(db).await,
-        }
+        }?;
+        Ok(snapshot.without(crate::LOCK_TABLE))
     }
 
     /// Base tables only, by name.

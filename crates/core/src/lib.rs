@@ -8,12 +8,14 @@ mod backup;
 mod connect;
 mod error;
 pub mod introspect;
+mod lease;
 mod lock;
 pub mod table_sql;
 mod target;
 
 pub use backup::{BackupError, MANIFEST_TABLE, Manifest};
 pub use error::{ConnectError, TargetError, driver_message};
+pub use lease::{DEFAULT_LEASE, LOCK_TABLE, LockKind, LockPolicy, on_lease_lost};
 pub use lock::{DomainLock, LockError, holder_label};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};
 

@@ -7,17 +7,25 @@
 //! it would shut out the very connection that does the work. Each is released when the
 //! guard is released or dropped, and by the server or the OS if the process dies.
 //!
+//! Where the server's session lock cannot be trusted (a Galera node, on which `GET_LOCK` is
+//! local; or on request, `LockKind::Lease`), the holder also takes a lease: a row in the
+//! namespace's `seedbed_lock` table that every node sees (see the `lease` module). Session
+//! lock first, lease second, always in that order, so that two takers never wait for each
+//! other in a circle.
+//!
 //! The holder says who it is where the engine lets others read it (PostgreSQL: the lock
-//! connection's `application_name`; SQLite: a line in the lock file; MariaDB names only the
-//! connection), so that a waiting process can name what it waits for. On SQLite the lock
-//! also waits, within the same timeout, for a program outside seedbed that holds the
-//! database's own write lock, so that the work after it does not fail on "database is locked".
+//! connection's `application_name`; SQLite: a line in the lock file; the lease row; MariaDB's
+//! `GET_LOCK` names only the connection), so that a waiting process can name what it waits
+//! for. On SQLite the lock also waits, within the same timeout, for a program outside seedbed
+//! that holds the database's own write lock, so that the work after it does not fail on
+//! "database is locked".
 
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Row as _};
 use thiserror::Error;
 
+use crate::lease::{self, Conn, DEFAULT_LEASE, Lease, LockKind, LockPolicy, Me};
 use crate::target::Location;
 use crate::{Backend, ConnectError, Target};
 
@@ -44,6 +52,8 @@ pub enum LockError {
 #[must_use = "the lock is released when this is dropped"]
 pub struct DomainLock {
     held: Held,
+    /// The lease, where one is taken too; released first.
+    lease: Option<Lease>,
 }
 
 enum Held {
@@ -55,6 +65,9 @@ enum Held {
 impl DomainLock {
     /// Releases the lock now (dropping it releases it too, when the connection closes).
     pub async fn release(self) {
+        if let Some(lease) = self.lease {
+            lease.release().await;
+        }
         match self.held {
             Held::Postgres(conn) => {
                 let _ = conn.close().await;
@@ -82,7 +95,9 @@ impl Target {
 
     /// Whether nobody holds `domain`'s lock right now, asked without waiting and without
     /// creating anything: how a reading command tells work in progress (its holder holds the
-    /// lock for the whole command) from work whose holder is gone, on any machine.
+    /// lock for the whole command) from work whose holder is gone, on any machine. On a
+    /// server both locks are asked: the session lock, and the lease where the namespace has a
+    /// lock table (an unexpired row is a live holder, whichever node it came through).
     pub async fn lock_is_free(&self, domain: &str) -> Result<bool, LockError> {
         if let Some(path) = self.lock_file(domain) {
             // No lock file: nobody has ever locked this domain, so nobody holds it.
@@ -98,14 +113,35 @@ impl Target {
                 }
             };
         }
-        match self.lock(domain, Duration::ZERO, |_| {}).await {
-            Ok(lock) => {
-                lock.release().await;
+        if self.lease_holder(domain).await?.is_some() {
+            return Ok(false);
+        }
+        match self.session_lock(domain, Duration::ZERO, "seedbed", &mut |_| {}).await {
+            Ok(held) => {
+                DomainLock { held, lease: None }.release().await;
                 Ok(true)
             }
             Err(LockError::Timeout { .. }) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// The live (unexpired) lease row on `domain`, if its namespace has a lock table: who
+    /// holds it. Creates nothing.
+    async fn lease_holder(&self, domain: &str) -> Result<Option<String>, LockError> {
+        let ns = self.namespace(domain);
+        let other = |e: sqlx::Error| LockError::Other { domain: domain.to_owned(), detail: e.to_string() };
+        let mut conn = Conn::open(self).await?;
+        let found = async {
+            if !conn.table_exists(&ns).await? {
+                return Ok(None);
+            }
+            Ok(conn.read(&ns).await?.filter(|row| !row.expired).map(|row| row.who()))
+        }
+        .await
+        .map_err(other);
+        conn.close().await;
+        found
     }
 
     /// Takes `domain`'s lock, waiting up to `timeout`; `waiting` is called once, with a line
@@ -114,7 +150,7 @@ impl Target {
         &self,
         domain: &str,
         timeout: Duration,
-        waiting: impl FnOnce(&str),
+        waiting: impl FnMut(&str),
     ) -> Result<DomainLock, LockError> {
         self.lock_as(domain, timeout, &holder_label("seedbed"), waiting).await
     }
@@ -126,8 +162,192 @@ impl Target {
         domain: &str,
         timeout: Duration,
         who: &str,
-        waiting: impl FnOnce(&str),
+        waiting: impl FnMut(&str),
     ) -> Result<DomainLock, LockError> {
+        self.lock_with(domain, timeout, who, LockPolicy::default(), waiting).await
+    }
+
+    /// [`Target::lock_as`] under `policy`: the session lock, then, where the policy asks for
+    /// it (or the node replicates through Galera), the lease in the domain's namespace,
+    /// creating its lock table (and the namespace) when absent. `say` hears the line that says
+    /// what it waits for (once) and the line that says whose expired lease it took over.
+    pub async fn lock_with(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        who: &str,
+        policy: LockPolicy,
+        mut say: impl FnMut(&str),
+    ) -> Result<DomainLock, LockError> {
+        let started = Instant::now();
+        let mut announced = false;
+        let mut waiting = |line: &str| {
+            if !std::mem::replace(&mut announced, true) {
+                say(line);
+            }
+        };
+        let held = self.session_lock(domain, timeout, who, &mut waiting).await?;
+        let mut lock = DomainLock { held, lease: None };
+        let wanted = match (policy.kind, &mut lock.held) {
+            (_, Held::File(_)) | (LockKind::Session, _) => false,
+            (LockKind::Lease, _) => true,
+            // GET_LOCK is local to the node a Galera cluster's client happens to reach.
+            (LockKind::Auto, Held::MySql(conn)) => lease::wsrep_on(conn).await,
+            (LockKind::Auto, Held::Postgres(_)) => false,
+        };
+        if !wanted {
+            return Ok(lock);
+        }
+        let left = timeout.saturating_sub(started.elapsed());
+        let mut took_over = None;
+        let lease = self
+            .take_lease(domain, left, started, who, policy.lease, true, &mut waiting, &mut took_over)
+            .await;
+        if let Some(line) = took_over {
+            say(&line);
+        }
+        match lease {
+            Ok(Some(lease)) => Ok(DomainLock { lease: Some(lease), ..lock }),
+            Ok(None) => unreachable!("the table is created"),
+            Err(e) => {
+                lock.release().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes `domain`'s lock at once if it is free, creating nothing: the session lock, and
+    /// the lease where the namespace has a lock table already. `None` when someone holds it.
+    /// For reading commands that tidy up what a dead holder left (they must not create a lock
+    /// table, yet must not pass a live lease holder).
+    pub async fn try_lock_without_creating(&self, domain: &str) -> Result<Option<DomainLock>, LockError> {
+        let who = holder_label("seedbed");
+        let held = match self.session_lock(domain, Duration::ZERO, &who, &mut |_| {}).await {
+            Ok(held) => held,
+            Err(LockError::Timeout { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let lock = DomainLock { held, lease: None };
+        if matches!(lock.held, Held::File(_)) {
+            return Ok(Some(lock));
+        }
+        let lease = self
+            .take_lease(
+                domain,
+                Duration::ZERO,
+                Instant::now(),
+                &who,
+                DEFAULT_LEASE,
+                false,
+                &mut |_| {},
+                &mut None,
+            )
+            .await;
+        match lease {
+            Ok(lease) => Ok(Some(DomainLock { lease, ..lock })),
+            Err(LockError::Timeout { .. }) => {
+                lock.release().await;
+                Ok(None)
+            }
+            Err(e) => {
+                lock.release().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The lease on `domain`: inserts its row, or takes over an expired one (the line naming
+    /// the dead holder goes to `took_over`), waiting up to `timeout`. With `create` false and
+    /// no lock table, `None`: nobody takes leases there.
+    #[allow(clippy::too_many_arguments)]
+    async fn take_lease(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        started: Instant,
+        who: &str,
+        length: Duration,
+        create: bool,
+        waiting: &mut dyn FnMut(&str),
+        took_over: &mut Option<String>,
+    ) -> Result<Option<Lease>, LockError> {
+        let namespace = self.namespace(domain);
+        let other = |e: sqlx::Error| LockError::Other { domain: domain.to_owned(), detail: e.to_string() };
+        let mut conn = Conn::open(self).await?;
+        let begun = Instant::now();
+        let me = Me::new(who);
+        let result = async {
+            if create {
+                conn.ensure_table(&namespace).await.map_err(other)?;
+            } else if !conn.table_exists(&namespace).await.map_err(other)? {
+                return Ok(false);
+            }
+            loop {
+                let holder = match conn.read(&namespace).await.map_err(other)? {
+                    None => {
+                        if conn.insert(&namespace, &me, length).await.map_err(other)? {
+                            return Ok(true);
+                        }
+                        None
+                    }
+                    Some(row) if row.expired => {
+                        if conn.take_over(&namespace, &me, &row.token, length).await.map_err(other)? {
+                            *took_over = Some(format!(
+                                "{domain}: took over the lock on {namespace} from {}, whose lease expired at {} \
+                                 without a renewal for {} s (it was killed or cut off from the server); \
+                                 see `seedbed migrate status` for anything it left unfinished",
+                                row.who(),
+                                row.expires,
+                                row.silent
+                            ));
+                            return Ok(true);
+                        }
+                        None
+                    }
+                    Some(row) => Some(format!(
+                        "held by {} (lease renewed {} s ago, expires {})",
+                        row.who(),
+                        row.silent,
+                        row.expires
+                    )),
+                };
+                if begun.elapsed() >= timeout {
+                    return Err(LockError::Timeout {
+                        domain: domain.to_owned(),
+                        namespace: namespace.clone(),
+                        waited: started.elapsed().as_secs(),
+                        holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
+                    });
+                }
+                if let Some(holder) = &holder {
+                    waiting(&format!(
+                        "{domain}: waiting for {namespace}, held by {} (up to {} s, see --lock-timeout)",
+                        holder.trim_start_matches("held by "),
+                        (timeout + begun.duration_since(started)).as_secs()
+                    ));
+                }
+                tokio::time::sleep(lease::POLL.min(timeout.saturating_sub(begun.elapsed())).max(Duration::from_millis(10)))
+                    .await;
+            }
+        }
+        .await;
+        conn.close().await;
+        match result {
+            Ok(true) => Ok(Some(Lease::keep(self.clone(), domain, namespace, me.token, length))),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The engine's own lock on `domain`: a file lock (SQLite), an advisory lock (PostgreSQL)
+    /// or `GET_LOCK` (MariaDB), waiting up to `timeout`.
+    async fn session_lock(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        who: &str,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<Held, LockError> {
         let namespace = self.namespace(domain);
         let started = Instant::now();
         let timed_out = |holder: Option<String>| LockError::Timeout {
@@ -137,16 +357,13 @@ impl Target {
             holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
         };
         let other = |detail: String| LockError::Other { domain: domain.to_owned(), detail };
-        let mut waiting = Some(waiting);
         let mut announce = |holder: &Option<String>| {
-            if let Some(say) = waiting.take() {
-                let holder = holder.as_deref().unwrap_or("another seedbed that is migrating or seeding it");
-                say(&format!(
-                    "{domain}: waiting for {namespace}, held by {} (up to {} s, see --lock-timeout)",
-                    holder.trim_start_matches("held by "),
-                    timeout.as_secs()
-                ));
-            }
+            let holder = holder.as_deref().unwrap_or("another seedbed that is migrating or seeding it");
+            waiting(&format!(
+                "{domain}: waiting for {namespace}, held by {} (up to {} s, see --lock-timeout)",
+                holder.trim_start_matches("held by "),
+                timeout.as_secs()
+            ));
         };
         match &self.location {
             Location::Sqlite { .. } => {
@@ -178,13 +395,12 @@ impl Target {
                 // Who holds it, for those who wait: written under the lock, so never torn.
                 let label = format!("held by {who} since {}", utc_clock());
                 let _ = write_holder(&mut file, &label);
-                let lock = DomainLock { held: Held::File(file) };
                 if let Err(holder) = sqlite_writable(&path, timeout.saturating_sub(started.elapsed())).await {
                     announce(&Some(holder.clone()));
-                    lock.release().await;
+                    let _ = file.unlock();
                     return Err(timed_out(Some(holder)));
                 }
-                Ok(lock)
+                Ok(Held::File(file))
             }
             Location::Server { backend: Backend::Postgres, .. } => {
                 let mut conn = self.admin_pg().await?;
@@ -201,7 +417,7 @@ impl Target {
                         .await
                         .map_err(|e| other(e.to_string()))?;
                     if row.get::<bool, _>(0) {
-                        return Ok(DomainLock { held: Held::Postgres(conn) });
+                        return Ok(Held::Postgres(conn));
                     }
                     let holder = pg_holder(&mut conn, &namespace).await;
                     if started.elapsed() >= timeout {
@@ -227,7 +443,7 @@ impl Target {
                         .await
                         .map_err(|e| other(e.to_string()))?;
                     if row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1) {
-                        return Ok(DomainLock { held: Held::MySql(conn) });
+                        return Ok(Held::MySql(conn));
                     }
                     let left = timeout.saturating_sub(started.elapsed());
                     if left.is_zero() || wait > 0.0 {
@@ -246,12 +462,7 @@ impl Target {
 /// `seedbed <what> on <host> pid <pid>`: how a holder names itself. The host name is a label
 /// for people, never used to judge whether the holder is alive.
 pub fn holder_label(what: &str) -> String {
-    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()))
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "an unknown host".into());
-    format!("{what} on {host} pid {}", std::process::id())
+    format!("{what} on {} pid {}", lease::host_name(), std::process::id())
 }
 
 /// The time of day, `HH:MM:SS UTC`, for a holder line.

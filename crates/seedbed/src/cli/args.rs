@@ -39,14 +39,47 @@ pub struct LockArgs {
     /// How long to wait for another seedbed that is migrating or seeding the same domain.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub lock_timeout: u64,
+    /// Which lock keeps writers apart: `auto` takes the server's session lock, plus a lease
+    /// row in the domain's namespace on a Galera node (where GET_LOCK is node-local);
+    /// `lease` takes the lease on any server (engines whose advisory locks cannot be
+    /// trusted); `session` never takes it. SQLite always uses its file lock.
+    #[arg(long, env = "SEEDBED_LOCK", value_enum, value_name = "KIND", default_value_t = LockKindArg::Auto)]
+    pub lock_kind: LockKindArg,
+    /// How long a lease lasts without renewal (its holder renews it every third of that): a
+    /// holder killed without releasing it is taken over once it expires.
+    #[arg(long, env = "SEEDBED_LOCK_LEASE", value_name = "SECS", default_value_t = 30.0,
+          value_parser = lease_seconds)]
+    pub lock_lease: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LockKindArg {
+    Auto,
+    Lease,
+    Session,
+}
+
+fn lease_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.3..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a lease length: give seconds between 0.3 and 86400")),
+    }
 }
 
 impl LockArgs {
-    /// Takes `domain`'s lock, saying so when it has to wait, and naming this command to
-    /// those that wait for it.
+    /// Takes `domain`'s lock, saying so when it has to wait or takes over an expired lease,
+    /// and naming this command to those that wait for it.
     pub async fn lock(&self, target: &Target, domain: &str) -> anyhow::Result<seedbed_core::DomainLock> {
         let who = seedbed_core::holder_label(&command_words());
-        Ok(target.lock_as(domain, self.timeout(), &who, |line| say!("{line}")).await?)
+        let policy = seedbed_core::LockPolicy {
+            kind: match self.lock_kind {
+                LockKindArg::Auto => seedbed_core::LockKind::Auto,
+                LockKindArg::Lease => seedbed_core::LockKind::Lease,
+                LockKindArg::Session => seedbed_core::LockKind::Session,
+            },
+            lease: std::time::Duration::from_secs_f64(self.lock_lease),
+        };
+        Ok(target.lock_with(domain, self.timeout(), &who, policy, |line| say!("{line}")).await?)
     }
 
     /// How long to wait: for the lock, and on SQLite for each statement that meets another

@@ -190,7 +190,8 @@ pub async fn sweep_restore_leftovers(target: &Target, domain: &Domain) -> anyhow
     {
         return Ok(());
     }
-    let Ok(lock) = target.lock(domain.name, std::time::Duration::ZERO, |_| {}).await else {
+    // Creating nothing: a lease is taken only where the namespace has a lock table already.
+    let Ok(Some(lock)) = target.try_lock_without_creating(domain.name).await else {
         return Ok(());
     };
     let removed = target.remove_restore_leftovers(domain.name, &lock).await.context(domain.name);

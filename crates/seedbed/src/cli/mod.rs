@@ -101,6 +101,12 @@ pub fn main() -> ExitCode {
         }
         eprintln!("warning: {problem}, and was skipped; fix or remove that");
     }
+    // A holder whose lease was taken over no longer holds its domain: it stops at once, and
+    // the server rolls back whatever transaction it had open.
+    seedbed_core::on_lease_lost(|line| {
+        eprintln!("error: {line}");
+        std::process::exit(i32::from(exit::MIGRATE));
+    });
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -521,3 +521,75 @@ async fn a_template_removed_by_hand_is_rebuilt_not_copied() {
     drop(again);
     fixture().forget_template().await.unwrap();
 }
+
+/// Twelve lowercase hex digits, as a fixtures process token is, of nobody alive.
+fn foreign_token(salt: u64) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(salt);
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// On MariaDB, one server or a Galera cluster (`nodes`; written through the first, swept
+/// through the last): copies of two "foreign" processes, whose liveness locks this node cannot
+/// see (held on another node, or on another machine's session), as their heartbeat rows say.
+/// The one with a fresh heartbeat survives a sweep; the one with a stale heartbeat is removed.
+pub async fn a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(nodes: &[String]) {
+    use sea_orm::sqlx::{Connection as _, Row as _};
+    let (fresh, stale) = (foreign_token(1), foreign_token(2));
+    let (fresh_copy, stale_copy) = (format!("sbfx_{fresh}_0"), format!("sbfx_{stale}_0"));
+    let mut c = sea_orm::sqlx::MySqlConnection::connect(&nodes[0]).await.unwrap();
+    // What a foreign holder writes: its heartbeat rows first, then its copies.
+    for sql in [
+        "CREATE DATABASE IF NOT EXISTS `sbfx_live` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".to_owned(),
+        "CREATE TABLE IF NOT EXISTS `sbfx_live`.`holders` (token VARCHAR(32) NOT NULL PRIMARY KEY, \
+         host VARCHAR(255) NOT NULL, pid BIGINT NOT NULL, beat_at DATETIME(6) NOT NULL) ENGINE=InnoDB"
+            .to_owned(),
+        format!(
+            "INSERT INTO `sbfx_live`.`holders` VALUES ('{fresh}', 'seedbed-fixtures on elsewhere pid 7', 7, UTC_TIMESTAMP(6))"
+        ),
+        format!(
+            "INSERT INTO `sbfx_live`.`holders` VALUES ('{stale}', 'seedbed-fixtures on elsewhere pid 8', 8, \
+             DATE_SUB(UTC_TIMESTAMP(6), INTERVAL 1 HOUR))"
+        ),
+        format!("CREATE DATABASE `{fresh_copy}`"),
+        format!("CREATE DATABASE `{stale_copy}`"),
+    ] {
+        sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+    }
+    let sweeper = nodes.last().unwrap();
+    let removed = seedbed_fixtures::sweep(sweeper).await.expect("a sweep");
+    let mut s = sea_orm::sqlx::MySqlConnection::connect(sweeper).await.unwrap();
+    let exists = async |s: &mut sea_orm::sqlx::MySqlConnection, name: &str| {
+        let n: i64 =
+            sea_orm::sqlx::query("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+                .bind(name)
+                .fetch_one(s)
+                .await
+                .unwrap()
+                .get(0);
+        n > 0
+    };
+    let (fresh_left, stale_left) = (exists(&mut s, &fresh_copy).await, exists(&mut s, &stale_copy).await);
+    // Tidy up before judging, so that a failure leaves nothing for the next run.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS `{fresh_copy}`"),
+        format!("DROP DATABASE IF EXISTS `{stale_copy}`"),
+        format!("DELETE FROM `sbfx_live`.`holders` WHERE token IN ('{fresh}', '{stale}')"),
+    ] {
+        let _ = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+    }
+    assert!(
+        fresh_left && !stale_left,
+        "want the copy of the holder with a fresh heartbeat kept ({fresh_copy}: {}) and the stale one's removed \
+         ({stale_copy}: {}); the sweep through {} removed {removed:?}",
+        if fresh_left { "kept" } else { "REMOVED" },
+        if stale_left { "KEPT" } else { "removed" },
+        sweeper.rsplit('@').next().unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_copy_lives_exactly_as_long_as_its_heartbeat_mysql() {
+    a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(&[url(Backend::MySql)]).await;
+}

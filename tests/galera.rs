@@ -230,3 +230,16 @@ fn a_killed_holder_is_taken_over_through_another_node_once_its_lease_expires() {
     });
     c.on(2, &["check", "--domain", "draw"]);
 }
+
+/// Fixture sweeps on a cluster: a node sees only its own `GET_LOCK`s, so a copy made through
+/// node 1 by a process alive elsewhere lives by its heartbeat row when node 3 sweeps.
+#[test]
+fn a_fixture_sweep_through_another_node_keeps_a_live_foreign_copy_and_removes_a_stale_one() {
+    let Some(c) = Cluster::get(
+        "a_fixture_sweep_through_another_node_keeps_a_live_foreign_copy_and_removes_a_stale_one",
+    ) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(crate::fixtures::a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(&c.nodes));
+}

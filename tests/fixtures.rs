@@ -530,9 +530,9 @@ fn foreign_token(salt: u64) -> String {
     format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
-/// On MariaDB, one server or a Galera cluster (`nodes`; written through the first, swept
-/// through the last): copies of two "foreign" processes, whose liveness locks this node cannot
-/// see (held on another node, or on another machine's session), as their heartbeat rows say.
+/// On a Galera cluster (`nodes`; written through the first, swept through the last): copies of
+/// two "foreign" processes, whose liveness locks this node cannot see (held on another node),
+/// live as their heartbeat rows say. (On one MariaDB server the lock alone decides.)
 /// The one with a fresh heartbeat survives a sweep; the one with a stale heartbeat is removed.
 pub async fn a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(nodes: &[String]) {
     use sea_orm::sqlx::{Connection as _, Row as _};
@@ -587,9 +587,4 @@ pub async fn a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(nodes: &[Stri
         if stale_left { "KEPT" } else { "removed" },
         sweeper.rsplit('@').next().unwrap_or_default()
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_foreign_copy_lives_exactly_as_long_as_its_heartbeat_mysql() {
-    a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(&[url(Backend::MySql)]).await;
 }

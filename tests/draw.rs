@@ -459,6 +459,8 @@ pub fn corruptions() -> Vec<Corruption> {
                 ),
                 &format!("UPDATE draws SET winner_id = {stranger} WHERE id = {w_draw}"),
                 &format!("UPDATE winners SET user_id = {stranger} WHERE id = {winner}"),
+                // A win is shared by its winner (1.2.0): the stranger's shares would be another rule.
+                &format!("DELETE FROM shares WHERE winner_id = {winner}"),
             ],
         ),
         corrupt(

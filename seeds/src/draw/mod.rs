@@ -245,29 +245,25 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             ),
         };
         emails.push(address.clone());
-        let vip = i == 0 || rng.percent(5);
-        ctx.put(
-            &mut sink,
-            &users::Model {
-                id: id.clone(),
-                email: address,
-                first_name: Some(first),
-                last_name: rng.percent(90).then_some(last),
-                profile_image_url: rng
-                    .percent(60)
-                    .then(|| format!("https://img.example.com/avatars/{}.png", rng.hex(12))),
-                coins: 0,
-                total_participations: 0,
-                total_wins: 0,
-                total_earnings: Decimal::ZERO,
-                current_streak: 0,
-                is_vip: vip,
-                created_at: created,
-                updated_at: created,
-            },
-        )
-        .await?;
-        players.push(Player { id, created, coins: 0, vip });
+        let row = users::Model {
+            id: id.clone(),
+            email: address,
+            first_name: Some(first),
+            last_name: rng.percent(90).then_some(last),
+            profile_image_url: rng
+                .percent(60)
+                .then(|| format!("https://img.example.com/avatars/{}.png", rng.hex(12))),
+            coins: 0,
+            total_participations: 0,
+            total_wins: 0,
+            total_earnings: Decimal::ZERO,
+            current_streak: 0,
+            is_vip: i == 0 || rng.percent(5),
+            created_at: created,
+            updated_at: created,
+        };
+        players.push(Player { id, created, coins: 0, vip: row.is_vip });
+        ctx.put(&mut sink, &row).await?;
     }
     ctx.close(&mut sink).await?;
 

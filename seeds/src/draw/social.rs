@@ -5,7 +5,7 @@
 //! the simulated entries, so the rows of the earlier versions' tables stay what they were
 //! (only the users' coins, the sum of their ledger, grow by the rewards).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use sea_orm::DbErr;
@@ -75,6 +75,11 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
 
     // Shares: the first a link to a draw, then a draw to a friend, a win by email; a share to
     // a friend goes to someone the sharer is friends with.
+    let mut adjacent: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (a, b) in &friends {
+        adjacent.entry(*a).or_default().push(*b);
+        adjacent.entry(*b).or_default().push(*a);
+    }
     let mut rng = ctx.streams.rng(DOMAIN, "shares");
     let want = ctx.opts.count(8, 800);
     let mut out = Vec::with_capacity(want);
@@ -100,7 +105,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
             let (id, d) = w.wins[rng.below(w.wins.len())];
             let user = w.draws[d].winner.expect("a win has a winner");
             let friend =
-                if channel == ShareChannel::Friend { friend_of(&mut rng, &friends, user) } else { None };
+                if channel == ShareChannel::Friend { friend_of(&mut rng, &adjacent, user) } else { None };
             if channel == ShareChannel::Friend && friend.is_none() {
                 channel = ShareChannel::Link;
             }
@@ -207,21 +212,14 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
     Social { requests, shares: out, referrals: refs, rewards }
 }
 
-/// A friend of `user`, if they have one.
-fn friend_of(rng: &mut crate::stream::Rng, friends: &[(usize, usize)], user: usize) -> Option<usize> {
-    let theirs: Vec<usize> = friends
-        .iter()
-        .filter_map(|(a, b)| {
-            if *a == user {
-                Some(*b)
-            } else if *b == user {
-                Some(*a)
-            } else {
-                None
-            }
-        })
-        .collect();
-    (!theirs.is_empty()).then(|| theirs[rng.below(theirs.len())])
+/// A friend of `user`, if they have one (in the order they became friends).
+fn friend_of(
+    rng: &mut crate::stream::Rng,
+    adjacent: &BTreeMap<usize, Vec<usize>>,
+    user: usize,
+) -> Option<usize> {
+    let theirs = adjacent.get(&user)?;
+    Some(theirs[rng.below(theirs.len())])
 }
 
 /// Writes the social tables (their ledger entries are already written).

@@ -4,8 +4,10 @@
 use chrono::{Duration, TimeZone, Utc};
 use sea_orm::prelude::Decimal;
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
-use seedbed_draw::enums::{Language, Theme, TransactionType};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, ExprTrait};
+use seedbed_draw::enums::{
+    FriendRequestStatus, Language, ReferralStatus, ShareChannel, SubscriptionStatus, Theme, TransactionType,
+};
 use seedbed_draw::*;
 
 use crate::constraints::{Case, update, update_where};
@@ -51,6 +53,7 @@ fn draw(id: i32, active: bool, winner: Option<&str>) -> draws::ActiveModel {
         is_active: Set(active),
         winner_id: Set(winner.map(str::to_owned)),
         category_id: Set(1),
+        is_premium: Set(false),
         ..Default::default()
     }
 }
@@ -131,6 +134,8 @@ pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
     )
     .await;
 
+    plant_social_and_premium(db, tx).await;
+
     let b = db.get_database_backend();
     let second_winner = Query::insert()
         .into_table(Alias::new("winners"))
@@ -182,6 +187,242 @@ pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
         Case::new(b, "uq_draw_categories_slug", Unique, &update("draw_categories", "slug", "classic", 2)),
         Case::new(b, "ck_draw_categories_slug", Check, &update("draw_categories", "slug", "", 2)),
     ]
+    .into_iter()
+    .chain(social_and_premium_cases(b))
+    .collect()
+}
+
+/// Version 1.2.0 and 1.4.0 rows beside the world above: Ada asked Bob to be friends and he
+/// accepted; Ada shared draw 1 by link and with Bob, and her win by email; Ada referred Bob
+/// (rewarded by transaction 3) and has a sent invitation; Ada holds an active monthly
+/// subscription, paid by transaction 4, after an expired trial.
+async fn plant_social_and_premium<F>(db: &DatabaseConnection, tx: F)
+where
+    F: Fn(i32, &str, TransactionType, i32, Option<i32>) -> transactions::ActiveModel,
+{
+    let t = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
+    put(
+        db,
+        friend_requests::ActiveModel {
+            id: Set(1),
+            requester_id: Set("auth|ada".into()),
+            addressee_id: Set("auth|bob".into()),
+            status: Set(FriendRequestStatus::Accepted),
+            responded_at: Set(Some(t)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let share =
+        |id: i32, channel, draw: Option<i32>, win: Option<i32>, friend: Option<&str>| shares::ActiveModel {
+            id: Set(id),
+            user_id: Set("auth|ada".into()),
+            draw_id: Set(draw),
+            winner_id: Set(win),
+            channel: Set(channel),
+            friend_id: Set(friend.map(str::to_owned)),
+            ..Default::default()
+        };
+    put(db, share(1, ShareChannel::Link, Some(1), None, None)).await;
+    put(db, share(2, ShareChannel::Friend, Some(1), None, Some("auth|bob"))).await;
+    put(db, share(3, ShareChannel::Email, None, Some(1), None)).await;
+    put(db, tx(3, "auth|ada", TransactionType::ReferralReward, 100, None)).await;
+    put(db, tx(4, "auth|ada", TransactionType::SubscriptionPayment, -300, None)).await;
+    let referral = |id: i32, code: &str, joined: bool| referrals::ActiveModel {
+        id: Set(id),
+        referrer_id: Set("auth|ada".into()),
+        code: Set(code.into()),
+        invited_email: Set(None),
+        referred_id: Set(joined.then(|| "auth|bob".to_owned())),
+        status: Set(if joined { ReferralStatus::Joined } else { ReferralStatus::Sent }),
+        reward_transaction_id: Set(joined.then_some(3)),
+        joined_at: Set(joined.then_some(t)),
+        ..Default::default()
+    };
+    put(db, referral(1, "R000001AAAAAA", true)).await;
+    put(db, referral(2, "R000002BBBBBB", false)).await;
+    for (id, slug, price, days) in [(1, "trial", 0, 7), (2, "monthly", 300, 30)] {
+        put(
+            db,
+            plans::ActiveModel {
+                id: Set(id),
+                slug: Set(slug.into()),
+                name: Set(slug.into()),
+                price_coins: Set(price),
+                period_days: Set(days),
+                perks: Set(serde_json::json!(["premium_draws"])),
+                is_public: Set(true),
+                sort_order: Set(id),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    let subscription =
+        |id: i32, plan: i32, status: SubscriptionStatus, from: i64| subscriptions::ActiveModel {
+            id: Set(id),
+            user_id: Set("auth|ada".into()),
+            plan_id: Set(plan),
+            status: Set(status),
+            started_at: Set(t + Duration::days(from)),
+            period_start: Set(t + Duration::days(from)),
+            period_end: Set(t + Duration::days(from + 30)),
+            renewals: Set(0),
+            auto_renew: Set(status == SubscriptionStatus::Active),
+            cancelled_at: Set(None),
+            active_user_id: Set((status == SubscriptionStatus::Active).then(|| "auth|ada".to_owned())),
+            ..Default::default()
+        };
+    put(db, subscription(1, 1, SubscriptionStatus::Expired, -60)).await;
+    put(db, subscription(2, 2, SubscriptionStatus::Active, -1)).await;
+    put(
+        db,
+        subscription_payments::ActiveModel {
+            id: Set(1),
+            subscription_id: Set(2),
+            transaction_id: Set(4),
+            period_start: Set(t - Duration::days(1)),
+            period_end: Set(t + Duration::days(29)),
+        },
+    )
+    .await;
+}
+
+/// The writes versions 1.2.0 and 1.4.0 must refuse. Two of their rules span tables and are
+/// the integrity checks' (see [`corruptions`]): a VIP flag agrees with an active
+/// subscription, and only subscribers enter premium draws; so is a friend request the other
+/// way round, which no portable constraint can refuse.
+fn social_and_premium_cases(b: sea_orm::DbBackend) -> Vec<Case> {
+    let second_active = Query::insert()
+        .into_table(Alias::new("subscriptions"))
+        .columns(
+            [
+                "id",
+                "user_id",
+                "plan_id",
+                "status",
+                "started_at",
+                "period_start",
+                "period_end",
+                "active_user_id",
+            ]
+            .map(Alias::new),
+        )
+        .select_from(
+            Query::select()
+                .exprs([
+                    sea_orm::sea_query::Expr::val(3),
+                    sea_orm::sea_query::Expr::col(Alias::new("user_id")),
+                    sea_orm::sea_query::Expr::col(Alias::new("plan_id")),
+                    sea_orm::sea_query::Expr::col(Alias::new("status")),
+                    sea_orm::sea_query::Expr::col(Alias::new("started_at")),
+                    sea_orm::sea_query::Expr::col(Alias::new("period_start")),
+                    sea_orm::sea_query::Expr::col(Alias::new("period_end")),
+                    sea_orm::sea_query::Expr::col(Alias::new("active_user_id")),
+                ])
+                .from(Alias::new("subscriptions"))
+                .and_where(sea_orm::sea_query::Expr::col(Alias::new("id")).eq(2))
+                .to_owned(),
+        )
+        .unwrap()
+        .to_owned();
+    let second_request = Query::insert()
+        .into_table(Alias::new("friend_requests"))
+        .columns([Alias::new("id"), Alias::new("requester_id"), Alias::new("addressee_id")])
+        .values_panic([2.into(), "auth|ada".into(), "auth|bob".into()])
+        .to_owned();
+    vec![
+        // Friend requests: nobody befriends themselves, a pair asks once, three states.
+        Case::new(
+            b,
+            "ck_friend_requests_not_self",
+            Check,
+            &update("friend_requests", "addressee_id", "auth|ada", 1),
+        ),
+        Case::new(b, "uq_friend_requests_requester_id_addressee_id", Unique, &second_request),
+        Case::new(b, "ck_friend_requests_status", Check, &update("friend_requests", "status", "blocked", 1)),
+        Case::new(
+            b,
+            "ck_friend_requests_responded",
+            Check,
+            &update("friend_requests", "responded_at", Option::<chrono::DateTime<Utc>>::None, 1),
+        ),
+        Case::new(
+            b,
+            "fk_friend_requests_addressee_id",
+            ForeignKey,
+            &update("friend_requests", "addressee_id", "auth|ghost", 1),
+        ),
+        // Shares: one subject, a known channel, a friend exactly on the friend channel.
+        Case::new(b, "ck_shares_subject", Check, &update("shares", "winner_id", 1, 1)),
+        Case::new(b, "ck_shares_channel", Check, &update("shares", "channel", "sms", 1)),
+        Case::new(b, "ck_shares_recipient", Check, &update("shares", "channel", "link", 2)),
+        Case::new(b, "fk_shares_winner_id", ForeignKey, &update("shares", "winner_id", 99, 3)),
+        // Referrals: joined exactly with a friend, a time and a reward; never oneself.
+        Case::new(b, "ck_referrals_joined", Check, &update("referrals", "status", "expired", 1)),
+        Case::new(b, "ck_referrals_not_self", Check, &update("referrals", "referred_id", "auth|ada", 1)),
+        Case::new(b, "ck_referrals_status", Check, &update("referrals", "status", "bounced", 2)),
+        Case::new(b, "uq_referrals_code", Unique, &update("referrals", "code", "R000001AAAAAA", 2)),
+        Case::new(
+            b,
+            "fk_referrals_reward_transaction_id",
+            ForeignKey,
+            &update("referrals", "reward_transaction_id", 999, 1),
+        ),
+        // The ledger's new types keep their sign: a reward credits, a payment debits.
+        Case::new(b, "ck_transactions_sign", Check, &update("transactions", "amount", -100, 3)),
+        Case::new(b, "ck_transactions_sign", Check, &update("transactions", "amount", 300, 4)),
+        // Plans and subscriptions: at most one active subscription per user.
+        Case::new(b, "ck_plans_price_coins", Check, &update("plans", "price_coins", -1, 2)),
+        Case::new(b, "ck_plans_period_days", Check, &update("plans", "period_days", 0, 2)),
+        Case::new(b, "uq_plans_slug", Unique, &update("plans", "slug", "trial", 2)),
+        Case::new(b, "uq_subscriptions_active_user_id", Unique, &second_active),
+        Case::new(b, "ck_subscriptions_active", Check, &update("subscriptions", "status", "expired", 2)),
+        Case::new(
+            b,
+            "ck_subscriptions_active",
+            Check,
+            &update("subscriptions", "active_user_id", "auth|bob", 2),
+        ),
+        Case::new(b, "ck_subscriptions_status", Check, &update("subscriptions", "status", "paused", 1)),
+        Case::new(b, "ck_subscriptions_renewals", Check, &update("subscriptions", "renewals", -1, 2)),
+        Case::new(
+            b,
+            "ck_subscriptions_cancelled",
+            Check,
+            &update(
+                "subscriptions",
+                "cancelled_at",
+                Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap(),
+                1,
+            ),
+        ),
+        Case::new(b, "fk_subscriptions_plan_id", ForeignKey, &update("subscriptions", "plan_id", 99, 1)),
+        Case::new(
+            b,
+            "uq_subscription_payments_transaction_id",
+            Unique,
+            &Query::insert()
+                .into_table(Alias::new("subscription_payments"))
+                .columns(
+                    ["id", "subscription_id", "transaction_id", "period_start", "period_end"].map(Alias::new),
+                )
+                .select_from(
+                    Query::select()
+                        .exprs([
+                            sea_orm::sea_query::Expr::val(2),
+                            sea_orm::sea_query::Expr::col(Alias::new("subscription_id")),
+                            sea_orm::sea_query::Expr::col(Alias::new("transaction_id")),
+                            sea_orm::sea_query::Expr::col(Alias::new("period_start")),
+                            sea_orm::sea_query::Expr::col(Alias::new("period_end")),
+                        ])
+                        .from(Alias::new("subscription_payments"))
+                        .to_owned(),
+                )
+                .unwrap()
+                .to_owned(),
+        ),
+    ]
 }
 
 /// One corruption per draw rule, in the order of the rules.
@@ -218,6 +459,8 @@ pub fn corruptions() -> Vec<Corruption> {
                 ),
                 &format!("UPDATE draws SET winner_id = {stranger} WHERE id = {w_draw}"),
                 &format!("UPDATE winners SET user_id = {stranger} WHERE id = {winner}"),
+                // A win is shared by its winner (1.2.0): the stranger's shares would be another rule.
+                &format!("DELETE FROM shares WHERE winner_id = {winner}"),
             ],
         ),
         corrupt(
@@ -283,6 +526,97 @@ pub fn corruptions() -> Vec<Corruption> {
         corrupt(
             "streak_within_participations",
             &["UPDATE users SET current_streak = total_participations + 1 WHERE id = 'seed|player'"],
+        ),
+        // 1.2.0: the same pair asked again the other way round.
+        corrupt(
+            "friend_request_once_per_pair",
+            &["INSERT INTO friend_requests (requester_id, addressee_id, status, created_at, responded_at) \
+               SELECT addressee_id, requester_id, 'declined', created_at, responded_at FROM friend_requests \
+               WHERE id = (SELECT MIN(id) FROM friend_requests WHERE status = 'accepted')"],
+        ),
+        corrupt(
+            "friend_request_timeline",
+            &[&format!(
+                "UPDATE friend_requests SET responded_at = (SELECT created_at FROM users WHERE id = friend_requests.requester_id) \
+                 WHERE id = {}",
+                first("friend_requests", "status = 'declined'")
+            )],
+        ),
+        corrupt(
+            "shared_with_a_friend",
+            &[&format!(
+                "UPDATE friend_requests SET status = 'declined' WHERE id = {}",
+                first(
+                    "friend_requests",
+                    "status = 'accepted' AND EXISTS (SELECT 1 FROM shares s WHERE s.channel = 'friend' AND \
+                     ((s.user_id = requester_id AND s.friend_id = addressee_id) OR (s.user_id = addressee_id AND s.friend_id = requester_id)))"
+                )
+            )],
+        ),
+        corrupt(
+            "share_follows_its_subject",
+            &[&format!(
+                "UPDATE shares SET created_at = (SELECT MIN(created_at) FROM users) WHERE id = {}",
+                first("shares", "user_id NOT IN ('seed|admin', 'seed|winner', 'seed|player')")
+            )],
+        ),
+        corrupt(
+            "referral_timeline",
+            &[&format!(
+                "UPDATE referrals SET created_at = (SELECT MAX(created_at) FROM transactions) WHERE id = {}",
+                first("referrals", "status = 'joined'")
+            )],
+        ),
+        corrupt(
+            "referral_reward_is_the_referrers",
+            &[&format!(
+                "UPDATE transactions SET created_at = (SELECT MIN(created_at) FROM users) WHERE id = {}",
+                first("transactions", "type = 'referral_reward'")
+            )],
+        ),
+        corrupt(
+            "referral_rewards_match_referrals",
+            &[
+                "INSERT INTO transactions (user_id, type, amount, description) VALUES ('seed|player', 'referral_reward', 100, 'unexplained')",
+                "UPDATE users SET coins = coins + 100 WHERE id = 'seed|player'",
+            ],
+        ),
+        // 1.4.0.
+        corrupt(
+            "vip_is_an_active_subscription",
+            &["UPDATE users SET is_vip = FALSE WHERE id = 'seed|admin'"],
+        ),
+        corrupt(
+            "premium_entry_by_a_subscriber",
+            &[&format!(
+                "UPDATE draws SET is_premium = TRUE WHERE id = {}",
+                first(
+                    "draws",
+                    "EXISTS (SELECT 1 FROM participations p WHERE p.draw_id = draws.id AND NOT EXISTS \
+                     (SELECT 1 FROM subscriptions s WHERE s.user_id = p.user_id))"
+                )
+            )],
+        ),
+        corrupt(
+            "subscription_timeline",
+            &[&format!(
+                "UPDATE subscriptions SET started_at = (SELECT MIN(created_at) FROM users) WHERE id = {}",
+                first("subscriptions", "user_id NOT IN ('seed|admin', 'seed|winner', 'seed|player')")
+            )],
+        ),
+        corrupt(
+            "subscription_payment_matches",
+            &[&format!(
+                "UPDATE transactions SET created_at = (SELECT MIN(created_at) FROM users) WHERE id = {}",
+                first("transactions", "type = 'subscription_payment'")
+            )],
+        ),
+        corrupt(
+            "paid_periods_are_in_the_ledger",
+            &[&format!(
+                "UPDATE subscriptions SET renewals = renewals + 1 WHERE id = {}",
+                first("subscriptions", "plan_id IN (SELECT id FROM plans WHERE price_coins > 0)")
+            )],
         ),
     ]
 }

@@ -67,6 +67,8 @@ fn size_of(s: &str) -> Option<(u32, u32)> {
 
 fn db_type(backend: Backend, table: &Table, column: &str, s: &str) -> Type {
     use Family::*;
+    // MariaDB describes a TIMESTAMP that a view's UNION produces as `timestamp /* mariadb-5.3 */`.
+    let s = s.split("/*").next().unwrap_or("").trim();
     let base = s.split('(').next().unwrap_or("").trim();
     let size = size_of(s);
     let family = match (backend, base) {

@@ -1,5 +1,5 @@
-//! Extending a domain, as docs/extending.md teaches: the draw domain's worked versions 1.1
-//! and 1.3 migrate a database that already holds data, and `seedbed migrate generate` adds a
+//! Extending a domain, as docs/extending.md teaches: the draw domain's worked versions 1.1,
+//! 1.3 and 1.4 migrate a database that already holds data, and `seedbed migrate generate` adds a
 //! migration that compiles and is pending at once.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use seedbed_core::Backend;
-use seedbed_draw::{draw_categories, draws, user_preferences, users};
+use seedbed_draw::{draw_categories, draws, plans, subscriptions, user_preferences, users};
 use seedbed_seeds::{Profile, Quiet, SeedOptions};
 
 use crate::util::{TestDb, assert_success, backend_tests, domains, run, seedbed_command, show};
@@ -54,20 +54,38 @@ async fn draws_before_13(db: &DatabaseConnection) -> Vec<DrawBefore13> {
 }
 
 /// The digests of every draw table but the two version 1.3.0 changes.
-async fn untouched_digests(db: &DatabaseConnection) -> Vec<String> {
+async fn untouched_digests(db: &DatabaseConnection) -> Digests {
+    digests_but(db, &["draws", "draw_categories"]).await
+}
+
+/// Table name → digest.
+type Digests = std::collections::BTreeMap<&'static str, String>;
+
+/// The digests of every draw table the namespace holds but `changed`.
+async fn digests_but(db: &DatabaseConnection, changed: &[&str]) -> Digests {
     let seeder = domains().iter().find(|d| d.name == "draw").unwrap().seeder;
-    let mut out = Vec::new();
+    let mut out = Digests::new();
     for table in seeder.tables() {
-        if !["draws", "draw_categories"].contains(&table.name()) {
-            out.push(format!("{:?}", table.digest(db).await.unwrap()));
+        // A table a later version creates is not there yet.
+        if let (false, Ok(digest)) = (changed.contains(&table.name()), table.digest(db).await) {
+            out.insert(table.name(), format!("{digest:?}"));
         }
     }
     out
 }
 
+/// The digests of the tables `before` has, now.
+async fn digests_now(db: &DatabaseConnection, before: &Digests) -> Digests {
+    let mut now = digests_but(db, &[]).await;
+    now.retain(|table, _| before.contains_key(table));
+    now
+}
+
 /// Version 1.1.0's migration (`user_preferences`) and version 1.3.0's (`draw_categories`).
 const V1_1: &str = "m20250801_000000_user_preferences";
 const V1_3: &str = "m20251001_000000_draw_categories";
+/// Version 1.4.0's (premium).
+const V1_4: &str = "m20251201_000000_premium";
 
 /// Reverts `version` and every migration after it, found by name: a migration added later
 /// goes too, and the test still starts from just before `version`.
@@ -109,7 +127,7 @@ async fn the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else(
     migrator.up(&db, None).await.unwrap();
 
     assert_eq!(draws_before_13(&db).await, draws_before, "the backfill changed a draw beyond its category");
-    assert_eq!(untouched_digests(&db).await, untouched, "the backfill changed another table");
+    assert_eq!(digests_now(&db, &untouched).await, untouched, "the backfill changed another table");
     let categories =
         draw_categories::Entity::find().order_by_asc(draw_categories::Column::Id).all(&db).await.unwrap();
     let slugs: Vec<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
@@ -131,6 +149,64 @@ async fn the_category_backfill_sorts_every_seeded_draw_and_changes_nothing_else(
     let findings = seedbed_seeds::checks::run(&db, &checks).await.unwrap();
     let failing: Vec<_> = findings.iter().filter(|f| f.violations > 0).map(|f| f.name.as_str()).collect();
     assert!(failing.is_empty(), "checks failing after the backfill: {failing:?}");
+}
+
+backend_tests!(the_premium_backfill_explains_every_vip_flag_and_changes_nothing_else);
+async fn the_premium_backfill_explains_every_vip_flag_and_changes_nothing_else(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let domain = domains().iter().find(|d| d.name == "draw").unwrap();
+    let db = t.migrated(domain).await;
+    let opts = SeedOptions { profile: Profile::Dev, ..Default::default() };
+    let hash = seedbed_seeds::accounts::dev_password_hash();
+    seedbed_seeds::seed(&db, domain.seeder, opts, false, &Quiet, &hash).await.unwrap();
+    let migrator = (domain.migrator)();
+    // A dev database as it stood before version 1.4.0: VIP flags without subscriptions.
+    down_to_before(&migrator, &db, V1_4).await;
+    let new_tables = ["draws", "plans", "subscriptions", "subscription_payments"];
+    let untouched = digests_but(&db, &new_tables).await;
+    assert!(untouched.contains_key("referrals"), "1.2.0's tables are there before 1.4.0: {untouched:?}");
+    let vips: Vec<String> = users::Entity::find()
+        .filter(users::Column::IsVip.eq(true))
+        .order_by_asc(users::Column::Id)
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert!(vips.len() >= 10, "dev should hold dozens of VIP users, not {}", vips.len());
+
+    migrator.up(&db, None).await.unwrap();
+
+    assert_eq!(digests_now(&db, &untouched).await, untouched, "the backfill changed another table");
+    let legacy = plans::Entity::find().all(&db).await.unwrap();
+    assert!(
+        matches!(legacy.as_slice(), [p] if p.slug == "vip_legacy" && p.price_coins == 0 && !p.is_public),
+        "the backfill should create exactly the free legacy plan: {legacy:?}"
+    );
+    let subs =
+        subscriptions::Entity::find().order_by_asc(subscriptions::Column::UserId).all(&db).await.unwrap();
+    let explained: Vec<String> = subs
+        .iter()
+        .filter(|s| {
+            s.status == seedbed_draw::enums::SubscriptionStatus::Active
+                && s.plan_id == legacy[0].id
+                && s.active_user_id.as_deref() == Some(s.user_id.as_str())
+                && s.period_start < s.period_end
+        })
+        .map(|s| s.user_id.clone())
+        .collect();
+    assert_eq!(explained, vips, "each VIP (and nobody else) gets one active legacy subscription: {subs:?}");
+    assert_eq!(subs.len(), vips.len(), "the backfill made other subscriptions: {subs:?}");
+    let checks = seedbed_seeds::checks(domain.seeder, db.get_database_backend());
+    let findings = seedbed_seeds::checks::run(&db, &checks).await.unwrap();
+    let failing: Vec<_> = findings.iter().filter(|f| f.violations > 0).map(|f| f.name.as_str()).collect();
+    assert!(failing.is_empty(), "checks failing after the backfill: {failing:?}");
+    // Applied again (down and up), it ends the same way and keeps every coin.
+    migrator.down(&db, 1).await.unwrap();
+    migrator.up(&db, None).await.unwrap();
+    assert_eq!(digests_now(&db, &untouched).await, untouched, "down and up again changed another table");
+    assert_eq!(subscriptions::Entity::find().all(&db).await.unwrap().len(), vips.len());
 }
 
 backend_tests!(the_preferences_step_gives_every_existing_user_defaults);

@@ -356,8 +356,9 @@ async fn backfill(
             let prefix = "bench_backfill_";
             seedbed(binary, &url, prefix, &["migrate", "fresh", "--domain", "draw"])?;
             seedbed(binary, &url, prefix, &["seed", "--domain", "draw", "--profile", profile])?;
-            seedbed(binary, &url, prefix, &["migrate", "down", "--domain", "draw"])?;
-            let run = seedbed(binary, &url, prefix, &["migrate", "up", "--domain", "draw"])?;
+            // 1.3.0 and the two versions applied after it (1.2.0, 1.4.0); then 1.3.0 alone.
+            seedbed(binary, &url, prefix, &["migrate", "down", "-n", "3", "--domain", "draw"])?;
+            let run = seedbed(binary, &url, prefix, &["migrate", "up", "-n", "1", "--domain", "draw"])?;
             let target = Target::parse(&url)?.with_prefix(prefix)?;
             let db = target.connect("draw").await?;
             let draws = seedbed_draw::draws::Entity::find().count(&db).await?;

@@ -29,6 +29,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Since version 1.3.0; draws from before it were backfilled by their title.
     pub category_id: i32,
+    /// Since version 1.4.0: only subscribers may enter.
+    pub is_premium: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

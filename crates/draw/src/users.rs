@@ -42,6 +42,8 @@ pub enum Relation {
     WonDraws,
     #[sea_orm(has_one = "super::user_preferences::Entity")]
     Preferences,
+    #[sea_orm(has_many = "super::subscriptions::Entity")]
+    Subscriptions,
 }
 
 impl Related<super::participations::Entity> for Entity {
@@ -71,6 +73,12 @@ impl Related<super::draws::Entity> for Entity {
 impl Related<super::user_preferences::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Preferences.def()
+    }
+}
+
+impl Related<super::subscriptions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Subscriptions.def()
     }
 }
 

@@ -5,8 +5,14 @@
 //! fee in coins; every past draw has been drawn and has one winner among its entrants, and
 //! upcoming draws are filling up. Coins are simulated in time order across all draws, so a
 //! player's coins are the sum of their transactions and never go negative.
+//!
+//! The later versions' tables follow from that history: friend requests, shares and
+//! referrals (1.2.0, [`social`]) and subscriptions to premium plans (1.4.0, [`premium`]),
+//! whose ledger entries are appended after the simulated ones.
 
+mod premium;
 mod rules;
+mod social;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -53,6 +59,12 @@ impl Seeder for DrawSeeder {
             table::<participations::Entity>(),
             table::<transactions::Entity>(),
             table::<winners::Entity>(),
+            table::<friend_requests::Entity>(),
+            table::<shares::Entity>(),
+            table::<referrals::Entity>(),
+            table::<plans::Entity>(),
+            table::<subscriptions::Entity>(),
+            table::<subscription_payments::Entity>(),
         ]
     }
 
@@ -119,6 +131,7 @@ struct Player {
     id: String,
     created: DateTime<Utc>,
     coins: i32,
+    vip: bool,
 }
 
 struct Plan {
@@ -131,6 +144,22 @@ struct Plan {
     past: bool,
     prize: Decimal,
     winner: Option<usize>,
+    /// Since 1.4.0: only subscribers enter.
+    premium: bool,
+}
+
+/// What the later versions' generators read of the simulated history.
+struct World<'a> {
+    players: &'a [Player],
+    /// Each player's email, by index.
+    emails: Vec<Option<String>>,
+    draws: &'a [Plan],
+    /// Each win's key in `winners`, and its draw's index.
+    wins: Vec<(i32, usize)>,
+    /// Every entry: draw index, player index, when.
+    entries: &'a [(usize, usize, DateTime<Utc>)],
+    now: DateTime<Utc>,
+    oldest: DateTime<Utc>,
 }
 
 /// The entries of one draw, from the draw's own stream: the same every time it is replayed.
@@ -201,6 +230,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut rng = ctx.streams.rng(DOMAIN, "users");
     let oldest = now - Duration::days(365);
     let mut players = Vec::with_capacity(n);
+    let mut emails = Vec::with_capacity(n);
     let mut sink = ctx.sink::<users::Entity>(n as u64);
     for i in 0..n {
         let (first, last) = (rng.first_name(), rng.last_name());
@@ -214,28 +244,26 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 rng.time_between(oldest, now - Duration::days(7)),
             ),
         };
-        ctx.put(
-            &mut sink,
-            &users::Model {
-                id: id.clone(),
-                email: address,
-                first_name: Some(first),
-                last_name: rng.percent(90).then_some(last),
-                profile_image_url: rng
-                    .percent(60)
-                    .then(|| format!("https://img.example.com/avatars/{}.png", rng.hex(12))),
-                coins: 0,
-                total_participations: 0,
-                total_wins: 0,
-                total_earnings: Decimal::ZERO,
-                current_streak: 0,
-                is_vip: i == 0 || rng.percent(5),
-                created_at: created,
-                updated_at: created,
-            },
-        )
-        .await?;
-        players.push(Player { id, created, coins: 0 });
+        emails.push(address.clone());
+        let row = users::Model {
+            id: id.clone(),
+            email: address,
+            first_name: Some(first),
+            last_name: rng.percent(90).then_some(last),
+            profile_image_url: rng
+                .percent(60)
+                .then(|| format!("https://img.example.com/avatars/{}.png", rng.hex(12))),
+            coins: 0,
+            total_participations: 0,
+            total_wins: 0,
+            total_earnings: Decimal::ZERO,
+            current_streak: 0,
+            is_vip: i == 0 || rng.percent(5),
+            created_at: created,
+            updated_at: created,
+        };
+        players.push(Player { id, created, coins: 0, vip: row.is_vip });
+        ctx.put(&mut sink, &row).await?;
     }
     ctx.close(&mut sink).await?;
 
@@ -339,16 +367,21 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             past,
             prize: Decimal::new(rng.between(10, 5000) * 100, 2),
             winner: None,
+            premium: false,
         });
     }
-    // First replay: who won each past draw.
+    // First replay: who won each past draw, and which draw has the first entry of all.
+    let mut first_entry: Option<(DateTime<Utc>, usize)> = None;
     for (i, plan) in plans.iter_mut().enumerate() {
         if !plan.past {
             continue;
         }
         let mut entries = Entries::new(ctx, i, plan, now);
         let mut entrants = Vec::new();
-        while let Some((_, p)) = entries.next(&pool, &players) {
+        while let Some((at, p)) = entries.next(&pool, &players) {
+            if entrants.is_empty() && first_entry.is_none_or(|(first, _)| at < first) {
+                first_entry = Some((at, i));
+            }
             entrants.push(p);
         }
         plan.entrants = entrants.len() as i32;
@@ -356,6 +389,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             let mut pick = ctx.streams.rng(DOMAIN, &format!("winners#{i}"));
             plan.winner = Some(if i == 0 && entrants.contains(&1) { 1 } else { *pick.pick(&entrants) });
         }
+    }
+    let premium = premium::premium_draws(ctx, &plans, now, oldest, first_entry.map(|(_, d)| d));
+    for (plan, premium) in plans.iter_mut().zip(premium) {
+        plan.premium = premium;
     }
     let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
     for p in &plans {
@@ -380,6 +417,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 winner_id: p.winner.map(|w| players[w].id.clone()),
                 created_at: p.created,
                 updated_at: if drawn { p.draw_time + Duration::minutes(1) } else { p.created },
+                is_premium: p.premium,
             },
         )
         .await?;
@@ -427,6 +465,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     let mut next_tx = 1;
     let mut next_part = 1;
+    let mut entered: Vec<(usize, usize, DateTime<Utc>)> = Vec::new();
     let mut tx = |txs: &mut Sink<transactions::Entity>,
                   players: &mut [Player],
                   p: usize,
@@ -479,6 +518,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                         format!("Entry to draw #{}", plan.id),
                     );
                 }
+                entered.push((d, p, at));
                 full |= parts.push(&participations::Model {
                     id: next_part,
                     user_id: players[p].id.clone(),
@@ -516,8 +556,22 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             parts.flush(ctx.db, ctx.progress).await?;
         }
     }
-    ctx.close(&mut txs).await?;
     ctx.close(&mut parts).await?;
+
+    // Versions 1.2.0 and 1.4.0: their ledger entries come after the simulated ones.
+    let mut wins = Vec::new();
+    for (d, p) in plans.iter().enumerate() {
+        if p.winner.is_some() {
+            wins.push((wins.len() as i32 + 1, d));
+        }
+    }
+    let world = World { players: &players, emails, draws: &plans, wins, entries: &entered, now, oldest };
+    let social = social::plan(ctx, &world, &mut next_tx);
+    let premium = premium::plan(ctx, &world, &mut next_tx);
+    for row in social.rewards.iter().chain(&premium.ledger) {
+        ctx.put(&mut txs, row).await?;
+    }
+    ctx.close(&mut txs).await?;
 
     let mut rng = ctx.streams.rng(DOMAIN, "winners");
     let mut sink = ctx.sink::<winners::Entity>(0);
@@ -542,6 +596,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         next_id += 1;
     }
     ctx.close(&mut sink).await?;
+    social::write(ctx, social).await?;
+    premium::write(ctx, &world, premium).await?;
 
     // The statistics summarise the rows just written.
     let streak_since = Value::from(now - Duration::days(30));
@@ -558,7 +614,19 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     // Rows were written with explicit serial keys, which PostgreSQL's sequences do not see:
     // move them past the seeded keys, so that the application's own inserts work.
     if ctx.backend == DbBackend::Postgres {
-        for table in ["draw_categories", "draws", "participations", "transactions", "winners"] {
+        for table in [
+            "draw_categories",
+            "draws",
+            "participations",
+            "transactions",
+            "winners",
+            "friend_requests",
+            "shares",
+            "referrals",
+            "plans",
+            "subscriptions",
+            "subscription_payments",
+        ] {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             );

@@ -55,6 +55,12 @@ impl Migration {
     pub fn checksum(&self) -> &str {
         &self.checksum
     }
+
+    /// Whether it asks to run in a transaction (with indexes built the ordinary way); it does
+    /// on PostgreSQL and SQLite unless it opts out, never on MariaDB, whose DDL commits at once.
+    pub fn uses_transaction(&self) -> bool {
+        self.inner.use_transaction() != Some(false)
+    }
 }
 
 /// SHA-256 of `source` with every run of whitespace made one space: the same on every
@@ -448,6 +454,12 @@ impl Migrator {
             result.map_err(|e| self.db_err(e))?;
         }
         Ok(repaired)
+    }
+
+    /// The versions `up` would apply, oldest first; only reads, and refuses what `up` would.
+    pub async fn pending(&self, db: &DatabaseConnection) -> Result<Vec<String>, MigrateError> {
+        let applied = self.applied_known(db, false).await?;
+        Ok(self.versions().into_iter().filter(|v| !applied.contains_key(v)).collect())
     }
 
     /// Applies pending migrations in order, `steps` of them at most.

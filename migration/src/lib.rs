@@ -14,6 +14,7 @@ pub mod plan;
 pub mod raffle;
 pub mod rehearse;
 pub mod runner;
+pub mod service;
 
 pub use plan::{Plan, PlannedStep};
 pub use rehearse::Rehearsed;

@@ -287,6 +287,14 @@ pub enum MigrateError {
     CannotResolve { domain: String, version: String, action: &'static str, reason: String },
 }
 
+/// So that a service whose start-up returns `Result<_, DbErr>` can `?` a start-up migrator's
+/// call, as it would sea-orm-migration's.
+impl From<MigrateError> for DbErr {
+    fn from(e: MigrateError) -> DbErr {
+        DbErr::Migration(e.to_string())
+    }
+}
+
 impl Migrator {
     pub fn new(domain: &'static str, migrations: Vec<Migration>) -> Self {
         Migrator { domain, migrations, concurrent_indexes: false }

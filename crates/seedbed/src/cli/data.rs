@@ -322,8 +322,13 @@ async fn run_checks(
     }
     if !failed.is_empty() {
         return Err(DataError(format!(
-            "integrity checks failed in {}: see the FAIL lines above for the rule and the offending keys",
-            failed.join(", ")
+            "integrity checks failed in {}: see the {} for the rule and the offending keys",
+            failed.join(", "),
+            if format == super::args::Format::Json {
+                "failed checks in the report"
+            } else {
+                "FAIL lines above"
+            }
         ))
         .into());
     }

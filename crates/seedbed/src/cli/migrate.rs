@@ -219,6 +219,15 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         &args.command,
         MigrateCommand::Up { concurrently: true, .. } | MigrateCommand::Down { concurrently: true, .. }
     );
+    if let MigrateCommand::Up { with_backup: true, backup_dir, .. } = &args.command
+        && !backup_dir.is_dir()
+    {
+        return Err(UsageError(format!(
+            "--backup-dir {} does not exist: create it first, or choose another directory",
+            backup_dir.display()
+        ))
+        .into());
+    }
     if concurrently && target.backend() != Backend::Postgres {
         return Err(UsageError(format!(
             "--concurrently builds indexes with PostgreSQL's CREATE INDEX CONCURRENTLY; {} has no such thing: leave the flag out",

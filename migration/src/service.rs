@@ -151,9 +151,12 @@ domain_migrator!(raffle, "raffle");
 domain_migrator!(draw, "draw");
 domain_migrator!(booking, "booking");
 
+/// How a domain hands out its migrator.
+pub type MigratorOf = fn() -> Migrator;
+
 /// Every domain's name and migrator, in registry order: what the migration crate's own
 /// binary (the `sea-orm-cli migrate` habit) chooses from.
-pub const DOMAINS: [(&str, fn() -> Migrator); 3] = [
+pub const DOMAINS: [(&str, MigratorOf); 3] = [
     ("raffle", crate::raffle::migrator),
     ("draw", crate::draw::migrator),
     ("booking", crate::booking::migrator),

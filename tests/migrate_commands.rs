@@ -455,6 +455,16 @@ async fn the_migration_binary_runs_up_status_and_down_under_the_lock(backend: Ba
     // The same history as the command line: seedbed's verify trusts it.
     assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
 
+    // status reads: a namespace not created yet stays uncreated.
+    let out = run(migration_cli(&t, "status", "booking"));
+    assert_success(&out);
+    assert!(stdout(&out).contains("not created yet"), "{}", show(&out));
+    assert!(
+        !t.target.namespace_exists("booking").await.unwrap(),
+        "status created the namespace\n{}",
+        show(&out)
+    );
+
     let out = run(migration_cli(&t, "up", "lottery"));
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(stderr(&out).contains("names no domain"), "{}", show(&out));

@@ -94,6 +94,16 @@ async fn run(cli: Cli) -> Result<(), (u8, String)> {
     for (domain, prefix) in chosen {
         let target = target.clone().with_prefix(&prefix).map_err(|e| (2, e.to_string()))?;
         let migrator = DOMAINS.iter().find(|(n, _)| *n == domain).map(|(_, m)| m()).expect("a domain");
+        if cli.command == Command::Status
+            && !target.namespace_exists(domain).await.map_err(|e| (3, format!("{domain}: {e}")))?
+        {
+            // A reading command creates nothing: a namespace not created yet has all pending.
+            println!("{domain}: {} (not created yet)", target.describe(domain));
+            for version in migrator.versions() {
+                println!("  {:<8} {version}", "pending");
+            }
+            continue;
+        }
         let db = target.connect(domain).await.map_err(|e| (3, format!("{domain}: {e}")))?;
         let (steps, status) = call(migrator, &db, verb, cli.num).await.map_err(|e| (4, e.to_string()))?;
         let _ = db.close().await;

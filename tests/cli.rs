@@ -304,6 +304,102 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
         bad(&["check", "--database-url", &never_url], 5, "are not created yet"),
         bad(&["digest", "--domain", "draw", "--database-url", &never_url], 5, "draw is not created yet"),
         bad(&["migrate", "verify", "--database-url", &never_url], 5, "not created yet"),
+        // Issue 17: production, the new migrate commands and --format.
+        bad(
+            &["migrate", "up", "--env", "production", "--database-url", "sqlite://unused"],
+            2,
+            "is production",
+        ),
+        bad(
+            &["migrate", "repair", "--env", "production", "--database-url", "sqlite://unused"],
+            2,
+            "then add --confirm",
+        ),
+        bad(
+            &[
+                "migrate",
+                "rehearse",
+                "--domain",
+                "draw",
+                "--profile",
+                "tiny",
+                "--env",
+                "production",
+                "--database-url",
+                "sqlite://unused",
+            ],
+            2,
+            "is production",
+        ),
+        bad(
+            &["migrate", "info", "m29990101_000000_nothing", "--database-url", "sqlite://unused"],
+            2,
+            "no domain has migration",
+        ),
+        bad(
+            &[
+                "migrate",
+                "info",
+                "m20250701_000000_initial_schema",
+                "--domain",
+                "raffle",
+                "--database-url",
+                "sqlite://unused",
+            ],
+            2,
+            "the raffle domain has no migration",
+        ),
+        bad(&["migrate", "info", "--database-url", "sqlite://unused"], 2, "<VERSION>"),
+        bad(
+            &["migrate", "rehearse", "--domain", "draw", "--database-url", "sqlite://unused"],
+            2,
+            "--from-backup <FILE>",
+        ),
+        bad(
+            &["migrate", "rehearse", "--domain", "draw", "--from-backup", "x", "--profile", "tiny"],
+            2,
+            "cannot be used with",
+        ),
+        bad(&["migrate", "rehearse", "--domain", "draw", "--profile", "huge"], 2, "huge"),
+        bad(
+            &["migrate", "rehearse", "--domain", "draw", "--from-backup", &garbage, "--database-url", &busy],
+            2,
+            "is not a seedbed backup",
+        ),
+        bad(
+            &["migrate", "rehearse", "--domain", "draw", "--from-backup", &truncated, "--database-url", &pg],
+            2,
+            "is a truncated seedbed backup",
+        ),
+        bad(&["migrate", "status", "--format", "yaml"], 2, "invalid value 'yaml'"),
+        bad(&["check", "--format", "xml"], 2, "invalid value 'xml'"),
+        bad(&["migrate", "up", "--backup-dir", "/tmp"], 2, "--with-backup"),
+        bad(
+            &[
+                "migrate",
+                "up",
+                "--with-backup",
+                "--backup-dir",
+                &busy_dir.join("no-such-dir").display().to_string(),
+                "--database-url",
+                "sqlite://unused",
+            ],
+            2,
+            "does not exist: create it first",
+        ),
+        bad(&["check", "--format", "json", "--database-url", &never_url], 5, "are not created yet"),
+        bad(
+            &[
+                "migrate",
+                "status",
+                "--format",
+                "json",
+                "--database-url",
+                &format!("postgres://u:{SECRET}@127.0.0.1:1/db"),
+            ],
+            3,
+            "cannot reach PostgreSQL",
+        ),
     ];
     let mut ran = 0;
     for case in &cases {
@@ -363,6 +459,9 @@ fn help_is_there_for_every_command() {
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["migrate", "generate", "--help"],
+        vec!["migrate", "info", "--help"],
+        vec!["migrate", "log", "--help"],
+        vec!["migrate", "rehearse", "--help"],
     ] {
         let out = seedbed(&args);
         assert_success(&out);

@@ -23,6 +23,7 @@ mod galera;
 mod harness;
 mod integrity;
 mod locking;
+mod migrate_commands;
 mod migrations;
 mod raffle;
 mod read_only;

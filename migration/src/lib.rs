@@ -12,9 +12,12 @@ pub mod draw;
 pub mod interrupted;
 pub mod plan;
 pub mod raffle;
+pub mod rehearse;
 pub mod runner;
+pub mod service;
 
 pub use plan::{Plan, PlannedStep};
+pub use rehearse::Rehearsed;
 pub use runner::{
     Finding, HISTORY_TABLE, HistoryRow, MigrateError, Migration, MigrationStatus, Migrator, Repaired,
     Resolve, State, Step, checksum,

@@ -146,6 +146,27 @@ impl Migrator {
         Ok(steps)
     }
 
+    /// The statements `version`'s up and then its down run on this backend, worked out in
+    /// `scratch` (an empty namespace on the same backend) after the migrations before it:
+    /// what `seedbed migrate info` shows. `None` when this migrator has no such version.
+    pub async fn statements_of(
+        &self,
+        version: &str,
+        mut scratch: DatabaseConnection,
+    ) -> Result<Option<[PlannedStep; 2]>, MigrateError> {
+        let Some(at) = self.migrations.iter().position(|m| m.version() == version) else {
+            return Ok(None);
+        };
+        let log = recording(&mut scratch);
+        let earlier: BTreeSet<String> =
+            self.migrations[..at].iter().map(|m| m.version().to_owned()).collect();
+        self.replay_versions(&earlier, &scratch).await?;
+        let m = &self.migrations[at];
+        let up = self.record(&scratch, &log, m, Direction::Up).await?;
+        let down = self.record(&scratch, &log, m, Direction::Down).await?;
+        Ok(Some([up, down]))
+    }
+
     /// Each difference between the live schema and the one its applied migrations produce
     /// (worked out in `scratch`, an empty namespace on the same backend), one line each:
     /// tables, columns, types, nullability, defaults, comments, indexes, keys and checks

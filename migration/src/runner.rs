@@ -55,6 +55,12 @@ impl Migration {
     pub fn checksum(&self) -> &str {
         &self.checksum
     }
+
+    /// Whether it asks to run in a transaction (with indexes built the ordinary way); it does
+    /// on PostgreSQL and SQLite unless it opts out, never on MariaDB, whose DDL commits at once.
+    pub fn uses_transaction(&self) -> bool {
+        self.inner.use_transaction() != Some(false)
+    }
 }
 
 /// SHA-256 of `source` with every run of whitespace made one space: the same on every
@@ -281,6 +287,14 @@ pub enum MigrateError {
     CannotResolve { domain: String, version: String, action: &'static str, reason: String },
 }
 
+/// So that a service whose start-up returns `Result<_, DbErr>` can `?` a start-up migrator's
+/// call, as it would sea-orm-migration's.
+impl From<MigrateError> for DbErr {
+    fn from(e: MigrateError) -> DbErr {
+        DbErr::Migration(e.to_string())
+    }
+}
+
 impl Migrator {
     pub fn new(domain: &'static str, migrations: Vec<Migration>) -> Self {
         Migrator { domain, migrations, concurrent_indexes: false }
@@ -448,6 +462,12 @@ impl Migrator {
             result.map_err(|e| self.db_err(e))?;
         }
         Ok(repaired)
+    }
+
+    /// The versions `up` would apply, oldest first; only reads, and refuses what `up` would.
+    pub async fn pending(&self, db: &DatabaseConnection) -> Result<Vec<String>, MigrateError> {
+        let applied = self.applied_known(db, false).await?;
+        Ok(self.versions().into_iter().filter(|v| !applied.contains_key(v)).collect())
     }
 
     /// Applies pending migrations in order, `steps` of them at most.

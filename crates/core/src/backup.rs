@@ -416,11 +416,67 @@ impl Target {
         say: &dyn Fn(&str),
         verify: impl AsyncFnOnce(Target) -> Result<(), String>,
     ) -> Result<(), BackupError> {
-        let (manifest, layout) = self.read_backup(domain, file).await?;
         let path = file.display().to_string();
         let token = token();
         let scratch = self.scratch(&token, "");
         say(&format!("{domain}: loading {path} into {}", scratch.describe(domain)));
+        let unverified = |detail: String| BackupError::Unverified { path: path.clone(), detail };
+        let loaded = self.load_into(domain, file, &token).await;
+        let checked = match loaded {
+            Ok(()) => verify(scratch.clone()).await.map_err(unverified),
+            Err(e) => Err(e),
+        };
+        let checked = match checked {
+            Ok(()) => self.outside_dependents(domain).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = checked {
+            let _ = scratch.drop_namespace(domain).await;
+            return Err(e);
+        }
+        say(&format!("{domain}: verified against its manifest; swapping it in"));
+        let old = self.scratch(&token, "o");
+        match &self.location {
+            Location::Sqlite { .. } => self.swap_sqlite(domain, &scratch).await,
+            Location::Server { backend: Backend::Postgres, .. } => self.swap_pg(domain, &scratch, &old).await,
+            Location::Server { .. } => self.swap_mysql(domain, &scratch, &old).await,
+        }
+    }
+
+    /// Loads `file` (a backup of `domain` on this backend) into a scratch namespace beside
+    /// the live one, `{prefix}sbr_{token}_{domain}`, and returns the target that holds it;
+    /// the live namespace is not changed. The caller holds the domain's lock (`held`) until
+    /// it has dropped the scratch namespace: killed before that, the scratch namespace is a
+    /// leftover that [`Target::remove_restore_leftovers`] removes. What `seedbed migrate
+    /// rehearse` runs the pending migrations on.
+    pub async fn load_scratch(
+        &self,
+        domain: &str,
+        file: &Path,
+        _held: &DomainLock,
+    ) -> Result<Target, BackupError> {
+        let token = token();
+        let scratch = self.scratch(&token, "");
+        if let Err(e) = self.load_into(domain, file, &token).await {
+            let _ = scratch.drop_namespace(domain).await;
+            return Err(e);
+        }
+        Ok(scratch)
+    }
+
+    /// A scratch target of a new token beside this one (`{prefix}sbr_{token}_`): its
+    /// namespaces are what [`Target::restore_leftovers`] finds, so one that a killed command
+    /// left behind is removed under the domain's lock like a restore's.
+    pub fn scratch_target(&self) -> Target {
+        self.scratch(&token(), "")
+    }
+
+    /// Loads `file` into the scratch namespace of `token` (see [`Target::restore`]).
+    async fn load_into(&self, domain: &str, file: &Path, token: &str) -> Result<(), BackupError> {
+        let (manifest, layout) = self.read_backup(domain, file).await?;
+        let path = file.display().to_string();
+        let token = token.to_owned();
+        let scratch = self.scratch(&token, "");
         let unverified = |detail: String| BackupError::Unverified { path: path.clone(), detail };
         let loaded = match (&self.location, &layout) {
             (Location::Sqlite { .. }, _) => self.load_sqlite(domain, file, &scratch).await,
@@ -443,30 +499,11 @@ impl Target {
             }
             (Location::Server { .. }, Layout::Sqlite) => unreachable!("refused by the backend check"),
         };
-        let loaded = match loaded {
+        match loaded {
             Err(BackupError::Tool { tool, detail }) => {
                 Err(unverified(format!("`{tool}` refused it: {detail}")))
             }
             other => other,
-        };
-        let checked = match loaded {
-            Ok(()) => verify(scratch.clone()).await.map_err(unverified),
-            Err(e) => Err(e),
-        };
-        let checked = match checked {
-            Ok(()) => self.outside_dependents(domain).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = checked {
-            let _ = scratch.drop_namespace(domain).await;
-            return Err(e);
-        }
-        say(&format!("{domain}: verified against its manifest; swapping it in"));
-        let old = self.scratch(&token, "o");
-        match &self.location {
-            Location::Sqlite { .. } => self.swap_sqlite(domain, &scratch).await,
-            Location::Server { backend: Backend::Postgres, .. } => self.swap_pg(domain, &scratch, &old).await,
-            Location::Server { .. } => self.swap_mysql(domain, &scratch, &old).await,
         }
     }
 

@@ -16,7 +16,7 @@ mod target;
 pub use backup::{BackupError, MANIFEST_TABLE, Manifest};
 pub use error::{ConnectError, TargetError, driver_message};
 pub use lease::{DEFAULT_LEASE, LOCK_TABLE, LockKind, LockPolicy, on_lease_lost};
-pub use lock::{DomainLock, LockError, holder_label};
+pub use lock::{DomainLock, LockError, holder_label, lock_through};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};
 
 /// Quotes an identifier for `backend`'s SQL, doubling any quote character inside it.

@@ -459,6 +459,141 @@ impl Target {
     }
 }
 
+/// Takes `domain`'s lock (the very one `seedbed` commands take) through `db`, a connection
+/// to the domain's namespace that a service opened without a [`Target`]: the namespace is
+/// read from the connection (PostgreSQL's `search_path`, created if absent like `seedbed
+/// migrate up` does; MariaDB's current database; SQLite's file) and must be `domain` or
+/// `PREFIXdomain`. On a server the lock is held by a connection taken out of `db`'s pool
+/// for the purpose; on SQLite the caller gets the file's target back, to work through a
+/// connection of seedbed's own (one connection, foreign keys toggled on it).
+pub async fn lock_through(
+    db: &sea_orm::DatabaseConnection,
+    domain: &str,
+    timeout: Duration,
+    who: &str,
+) -> Result<(DomainLock, Option<Target>), LockError> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let other = |detail: String| LockError::Other { domain: domain.to_owned(), detail };
+    let prefix_of = |ns: &str| -> Result<String, LockError> {
+        let prefix = ns.strip_suffix(domain).ok_or_else(|| {
+            other(format!(
+                "the connection is to `{ns}`, which is not a namespace of {domain} (`{domain}` or `PREFIX{domain}`): connect to the domain's own namespace (see `Target::url_for`)"
+            ))
+        })?;
+        Target::sqlite_dir(".").with_prefix(prefix).map_err(|e| other(e.to_string()))?;
+        Ok(prefix.to_owned())
+    };
+    let started = Instant::now();
+    let backend = db.get_database_backend();
+    match backend {
+        DbBackend::Sqlite => {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                ))
+                .await
+                .map_err(|e| other(e.to_string()))?;
+            let file: String = row.and_then(|r| r.try_get_by_index(0).ok()).unwrap_or_default();
+            let path = std::path::PathBuf::from(&file);
+            let stem = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".sqlite3"));
+            let (Some(stem), Some(dir)) = (stem, path.parent()) else {
+                return Err(other(format!(
+                    "the connection is to `{file}`, not a domain file `DIR/[PREFIX]{domain}.sqlite3` (an in-memory database has no lock to share)"
+                )));
+            };
+            let target =
+                Target::sqlite_dir(dir).with_prefix(&prefix_of(stem)?).map_err(|e| other(e.to_string()))?;
+            let lock = target.lock_as(domain, timeout, who, |_| {}).await?;
+            Ok((lock, Some(target)))
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            let mut conn = pool.acquire().await.map_err(|e| other(e.to_string()))?.detach();
+            let row = sqlx::query(
+                "SELECT coalesce(current_schema()::text, trim(both '\"' from split_part(current_setting('search_path'), ',', 1)))",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| other(e.to_string()))?;
+            let ns: String = row.try_get(0).map_err(|e| other(e.to_string()))?;
+            prefix_of(&ns)?;
+            let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{ns}\"")))
+                .execute(&mut conn)
+                .await;
+            match created {
+                // Another replica created it at the same moment.
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
+                other_result => {
+                    other_result.map_err(|e| other(e.to_string()))?;
+                }
+            }
+            sqlx::query("SELECT set_config('application_name', $1, false)")
+                .bind(truncate_label(who, 63))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| other(e.to_string()))?;
+            loop {
+                let row = sqlx::query("SELECT pg_try_advisory_lock($1, hashtext($2))")
+                    .bind(PG_LOCK_CLASS)
+                    .bind(&ns)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| other(e.to_string()))?;
+                if row.get::<bool, _>(0) {
+                    return Ok((DomainLock { held: Held::Postgres(conn), lease: None }, None));
+                }
+                if started.elapsed() >= timeout {
+                    let holder = pg_holder(&mut conn, &ns).await;
+                    let _ = conn.close().await;
+                    return Err(LockError::Timeout {
+                        domain: domain.to_owned(),
+                        namespace: ns,
+                        waited: started.elapsed().as_secs(),
+                        holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
+                    });
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+        _ => {
+            let pool = db.get_mysql_connection_pool();
+            let mut conn = pool.acquire().await.map_err(|e| other(e.to_string()))?.detach();
+            let row = sqlx::query("SELECT CAST(DATABASE() AS CHAR)")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| other(e.to_string()))?;
+            let ns: String = row.try_get::<Option<String>, _>(0).ok().flatten().unwrap_or_default();
+            prefix_of(&ns)?;
+            // GET_LOCK is local to a Galera node, and the lease needs the domain's Target (its
+            // own connections for the heartbeat): refuse rather than let two nodes migrate.
+            if lease::wsrep_on(&mut conn).await {
+                let _ = conn.close().await;
+                return Err(other(
+                    "this server is a Galera node, where a lock taken through the service's connection holds on one node only: run `seedbed migrate up` (which takes the cluster-wide lease) before the replicas start".into(),
+                ));
+            }
+            let row = sqlx::query("SELECT GET_LOCK(?, ?)")
+                .bind(mysql_lock_name(&ns))
+                .bind(timeout.as_secs_f64())
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| other(e.to_string()))?;
+            if row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1) {
+                return Ok((DomainLock { held: Held::MySql(conn), lease: None }, None));
+            }
+            let holder = mysql_holder(&mut conn, &mysql_lock_name(&ns)).await;
+            let _ = conn.close().await;
+            Err(LockError::Timeout {
+                domain: domain.to_owned(),
+                namespace: ns,
+                waited: started.elapsed().as_secs(),
+                holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
+            })
+        }
+    }
+}
+
 /// `seedbed <what> on <host> pid <pid>`: how a holder names itself. The host name is a label
 /// for people, never used to judge whether the holder is alive.
 pub fn holder_label(what: &str) -> String {

@@ -136,6 +136,27 @@ impl GuardArgs {
         }
         Ok(())
     }
+
+    /// Refuses `command`, which writes but destroys nothing (`migrate up`, `migrate repair`),
+    /// in production unless it is confirmed. Off this machine it needs nothing: deploying to a
+    /// server is what `up` is for.
+    pub fn check_production(&self, command: &str) -> Result<(), super::UsageError> {
+        if self.confirm || !self.env.eq_ignore_ascii_case("production") {
+            return Ok(());
+        }
+        Err(super::UsageError(format!(
+            "`seedbed {command}` changes the database and --env (or SEEDBED_ENV) is production: check the plan with `seedbed {command} --dry-run` where it has one, then add --confirm"
+        )))
+    }
+}
+
+/// For commands that only read: they accept `--env` (and SEEDBED_ENV) like every other
+/// command, so that one set of flags serves a whole deploy script; it changes nothing.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The environment the database belongs to; reading commands need no --confirm in any.
+    #[arg(long, env = "SEEDBED_ENV", value_name = "NAME", default_value = "development")]
+    pub env: String,
 }
 
 #[derive(Debug, Args)]
@@ -160,4 +181,26 @@ impl DomainArgs {
         }
         Ok(DOMAINS.iter().filter(|d| self.domains.iter().any(|n| n == d.name)).collect())
     }
+}
+
+/// How a reporting command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Text,
+    /// One JSON document on stdout, for CI systems (shapes in docs/migrations.md); errors
+    /// stay one line on stderr.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Print lines for people (text) or one JSON document (json).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Prints `value` as the command's one JSON document.
+pub fn print_json(value: &serde_json::Value) {
+    say!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }

@@ -60,10 +60,18 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     }
     // Held while the manifest is taken and the data dumped, so that the two agree.
     let lock = args.lock.lock(&target, domain.name).await?;
-    let manifest = manifest(&target, domain).await?;
-    target.backup(domain.name, &args.output, &manifest).await.context(domain.name)?;
+    backup_locked(&target, domain, &args.output).await?;
     lock.release().await;
     say!("{}: {} backed up to {}", domain.name, target.describe(domain.name), args.output.display());
+    Ok(())
+}
+
+/// Backs `domain` up to `file` (which must not exist); the caller holds the domain's lock,
+/// so that the manifest and the data agree. Also what `migrate up --with-backup` runs.
+pub async fn backup_locked(target: &Target, domain: &Domain, file: &std::path::Path) -> anyhow::Result<()> {
+    target.check_backup_output(file).context(domain.name)?;
+    let manifest = manifest(target, domain).await?;
+    target.backup(domain.name, file, &manifest).await.context(domain.name)?;
     Ok(())
 }
 
@@ -79,7 +87,7 @@ async fn manifest(target: &Target, domain: &Domain) -> anyhow::Result<Manifest> 
             ))
             .into());
         }
-        let digest = seedbed_seeds::digest(&db, domain.seeder)
+        let digest = manifest_digest(&db, domain, None)
             .await
             .with_context(|| format!("{}: reading its data for the backup's digest", domain.name))?;
         anyhow::Ok(Manifest {
@@ -94,6 +102,68 @@ async fn manifest(target: &Target, domain: &Domain) -> anyhow::Result<Manifest> 
     .await;
     let _ = db.close().await;
     read
+}
+
+/// Marks a manifest digest taken over the namespace's raw contents (see [`manifest_digest`]).
+const CONTENT_DIGEST: &str = "content-";
+
+/// The digest a backup's manifest carries: the domain's own digest (the one `seedbed digest`
+/// prints, equal across backends) when the entities can read the schema; otherwise (a domain
+/// with migrations pending, as `migrate up --with-backup` backs up) `content-` and a SHA-256
+/// over every table's rows as the engine prints them, sorted. `like` is a manifest's digest
+/// to compute the same kind as, when verifying a restore.
+async fn manifest_digest(
+    db: &sea_orm::DatabaseConnection,
+    domain: &Domain,
+    like: Option<&str>,
+) -> Result<String, sea_orm::DbErr> {
+    let raw = match like {
+        Some(digest) => digest.starts_with(CONTENT_DIGEST),
+        None => match seedbed_seeds::digest(db, domain.seeder).await {
+            Ok(digest) => return Ok(digest),
+            Err(_) => true,
+        },
+    };
+    if !raw {
+        return seedbed_seeds::digest(db, domain.seeder).await;
+    }
+    use sea_orm::ConnectionTrait;
+    use sha2::{Digest, Sha256};
+    let backend = db.get_database_backend();
+    let snapshot = seedbed_core::introspect::Snapshot::read(db).await?;
+    let mut h = Sha256::new();
+    for (name, table) in snapshot.base_tables() {
+        if name == seedbed_migration::HISTORY_TABLE || name == seedbed_core::MANIFEST_TABLE {
+            continue;
+        }
+        let text = |c: &str| {
+            let c = seedbed_core::quote(backend, c);
+            match backend {
+                sea_orm::DbBackend::Postgres => format!("{c}::text"),
+                sea_orm::DbBackend::MySql => format!("CAST({c} AS CHAR)"),
+                _ => format!("quote({c})"),
+            }
+        };
+        let columns: Vec<String> = table.columns.iter().map(|c| text(&c.name)).collect();
+        let sql = format!("SELECT {} FROM {}", columns.join(", "), seedbed_core::quote(backend, name));
+        let rows = db.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await?;
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut fields = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                fields.push(row.try_get_by_index::<Option<String>>(i)?.unwrap_or_else(|| "\\N".into()));
+            }
+            lines.push(fields.join("\t"));
+        }
+        // Row order is the engine's to choose; the contents are what counts.
+        lines.sort_unstable();
+        h.update(format!("table {name} {}\n", lines.len()));
+        for line in lines {
+            h.update(line);
+            h.update(b"\n");
+        }
+    }
+    Ok(format!("{CONTENT_DIGEST}{}", h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
 /// The backup's migrations that this build lacks, or has with other code, in words.
@@ -125,7 +195,7 @@ async fn verify(domain: &Domain, manifest: &Manifest, scratch: Target) -> Result
                 manifest.migrations.len()
             ));
         }
-        let digest = seedbed_seeds::digest(&db, domain.seeder).await.map_err(|e| e.to_string())?;
+        let digest = manifest_digest(&db, domain, Some(&manifest.digest)).await.map_err(|e| e.to_string())?;
         if digest != manifest.digest {
             return Err(format!(
                 "its data's digest is {}…, its manifest says {}…",
@@ -181,8 +251,13 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
 
 /// Removes the scratch namespaces a killed restore of `domain` left behind, naming each, if
 /// nobody holds the domain's lock (a running restore holds it throughout). For commands that
-/// only read, such as `migrate status`.
-pub async fn sweep_restore_leftovers(target: &Target, domain: &Domain) -> anyhow::Result<()> {
+/// only read, such as `migrate status`. Each removal is said on stdout, or (`on_stdout`
+/// false: stdout carries a JSON document) on stderr.
+pub async fn sweep_restore_leftovers(
+    target: &Target,
+    domain: &Domain,
+    on_stdout: bool,
+) -> anyhow::Result<()> {
     // On a server a loading session that outlived its restore may not have committed yet, so
     // look under the lock; on SQLite the lock would create a file, and nothing outlives a run.
     if target.backend() == seedbed_core::Backend::Sqlite
@@ -197,7 +272,11 @@ pub async fn sweep_restore_leftovers(target: &Target, domain: &Domain) -> anyhow
     let removed = target.remove_restore_leftovers(domain.name, &lock).await.context(domain.name);
     lock.release().await;
     for name in removed? {
-        say!("{}: removed {name}, left behind by an interrupted restore", domain.name);
+        let line = format!("{}: removed {name}, left behind by an interrupted restore", domain.name);
+        match on_stdout {
+            true => say!("{line}"),
+            false => eprintln!("note: {line}"),
+        }
     }
     Ok(())
 }

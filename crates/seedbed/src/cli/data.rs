@@ -88,6 +88,8 @@ pub struct CheckArgs {
     #[arg(long)]
     timings: bool,
     #[command(flatten)]
+    format: super::args::FormatArgs,
+    #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
     domains: DomainArgs,
@@ -95,6 +97,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
+    #[command(flatten)]
+    format: super::args::FormatArgs,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -290,23 +294,69 @@ fn print_findings(domain: &Domain, findings: &[Finding], timings: bool) -> usize
     failed
 }
 
-async fn run_checks(open: &[(&'static Domain, DatabaseConnection)], timings: bool) -> anyhow::Result<()> {
+async fn run_checks(
+    open: &[(&'static Domain, DatabaseConnection)],
+    timings: bool,
+    format: super::args::Format,
+) -> anyhow::Result<()> {
     let mut failed = Vec::new();
+    let mut report = Vec::new();
     for (domain, db) in open {
         let checks = seedbed_seeds::checks(domain.seeder, db.get_database_backend());
         let findings = seedbed_seeds::checks::run(db, &checks).await?;
-        if print_findings(domain, &findings, timings) > 0 {
+        if format == super::args::Format::Json {
+            if findings.iter().any(|f| f.violations > 0) {
+                failed.push(domain.name);
+            }
+            report.push(checks_json(domain, &findings));
+        } else if print_findings(domain, &findings, timings) > 0 {
             failed.push(domain.name);
         }
     }
+    if format == super::args::Format::Json {
+        super::args::print_json(&serde_json::json!({
+            "command": "check",
+            "ok": failed.is_empty(),
+            "domains": report,
+        }));
+    }
     if !failed.is_empty() {
         return Err(DataError(format!(
-            "integrity checks failed in {}: see the FAIL lines above for the rule and the offending keys",
-            failed.join(", ")
+            "integrity checks failed in {}: see the {} for the rule and the offending keys",
+            failed.join(", "),
+            if format == super::args::Format::Json {
+                "failed checks in the report"
+            } else {
+                "FAIL lines above"
+            }
         ))
         .into());
     }
     Ok(())
+}
+
+/// `check --format json`: one domain's checks, each with its rule, violations, a sample of
+/// the offending keys and its time.
+fn checks_json(domain: &Domain, findings: &[Finding]) -> serde_json::Value {
+    let checks: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "name": f.name,
+                "rule": f.rule,
+                "ok": f.violations == 0,
+                "violations": f.violations,
+                "sample": f.sample,
+                "ms": (f.took.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "domain": domain.name,
+        "ok": findings.iter().all(|f| f.violations == 0),
+        "failed": findings.iter().filter(|f| f.violations > 0).count(),
+        "checks": checks,
+    })
 }
 
 pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -315,14 +365,24 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
     }
-    run_checks(&open, args.timings).await
+    run_checks(&open, args.timings, args.format.format).await
 }
 
 pub async fn digest(args: TargetArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
+    let mut report = Vec::new();
     for (domain, db) in open_existing(&target, &args.domains.selected()?).await? {
         require_migrated(domain, &db).await?;
-        say!("{}  {}", seedbed_seeds::digest(&db, domain.seeder).await?, domain.name);
+        let digest = seedbed_seeds::digest(&db, domain.seeder).await?;
+        match args.format.format {
+            super::args::Format::Text => say!("{digest}  {}", domain.name),
+            super::args::Format::Json => {
+                report.push(serde_json::json!({ "domain": domain.name, "digest": digest }))
+            }
+        }
+    }
+    if args.format.format == super::args::Format::Json {
+        super::args::print_json(&serde_json::json!({ "command": "digest", "domains": report }));
     }
     Ok(())
 }
@@ -345,7 +405,7 @@ pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()>
         let took = seed_one(domain, db, opts, false, &hash, watch).await?;
         print_counts(domain, db, took).await?;
     }
-    run_checks(&open, false).await?;
+    run_checks(&open, false, super::args::Format::Text).await?;
     release_all(locks).await;
     say!("");
     say!(

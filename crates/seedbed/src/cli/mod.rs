@@ -18,6 +18,7 @@ mod dotenv;
 mod generate;
 mod migrate;
 mod progress;
+mod rehearse;
 mod signals;
 
 use std::process::ExitCode;

@@ -348,8 +348,8 @@ async fn interrupt_while_writing(backend: Backend, signal: i32, inherited: Inher
         "{case}: want one line saying what was kept and what was rolled back\n{}",
         show(&out)
     );
-    // Domains are seeded one after the other, each in its own transaction: those done before
-    // the signal are complete, the one under way is empty, none is half-filled.
+    // Domains are seeded at once, each in its own transaction: those committed before the
+    // signal are complete, those under way are empty, none is half-filled.
     let mut interrupted = 0;
     for domain in domains() {
         let db = t.connect(domain.name).await;

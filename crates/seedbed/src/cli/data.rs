@@ -283,7 +283,9 @@ async fn report(
     }
     let mut names = vec![first_name];
     names.extend(others.iter().map(|(n, _)| *n));
-    let mut context = format!("{} failed and was rolled back", names.join(", "));
+    // "not seeded" covers a refusal (the domain holds rows) as well as a rolled-back failure:
+    // each domain's own message says which.
+    let mut context = format!("{} not seeded", names.join(", "));
     if !kept.is_empty() {
         context.push_str(&format!(
             "; {} seeded and kept (run again with {} for the rest)",

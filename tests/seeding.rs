@@ -348,8 +348,8 @@ async fn interrupt_while_writing(backend: Backend, signal: i32, inherited: Inher
         "{case}: want one line saying what was kept and what was rolled back\n{}",
         show(&out)
     );
-    // Domains are seeded one after the other, each in its own transaction: those done before
-    // the signal are complete, the one under way is empty, none is half-filled.
+    // Domains are seeded at once, each in its own transaction: those committed before the
+    // signal are complete, those under way are empty, none is half-filled.
     let mut interrupted = 0;
     for domain in domains() {
         let db = t.connect(domain.name).await;
@@ -400,4 +400,128 @@ pub async fn rows_being_written(t: &TestDb, db: &DatabaseConnection) -> bool {
     };
     let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
     row.is_some_and(|r| r.try_get_by_index::<i64>(0).unwrap() > 0)
+}
+
+/// A trigger that refuses every row of `table` in the domain `db` is connected to: a failure
+/// injected deep into a domain's seeding, after its parent tables were written.
+async fn refuse_rows_of(db: &DatabaseConnection, backend: Backend, table: &str) {
+    let statements = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER sbt_refuse BEFORE INSERT ON \"{table}\" BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION sbt_refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER sbt_refuse BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION sbt_refuse()"
+            ),
+        ],
+        Backend::MySql => vec![format!(
+            "CREATE TRIGGER sbt_refuse BEFORE INSERT ON `{table}` FOR EACH ROW \
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'"
+        )],
+    };
+    for sql in statements {
+        db.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+backend_tests!(a_failure_in_one_domain_rolls_back_that_domain_only);
+/// Domains are seeded at once, each in its own transaction: one failing deep into its
+/// seeding (its last table refuses rows) rolls back alone, the error names it, and the other
+/// domains are seeded, committed and whole.
+async fn a_failure_in_one_domain_rolls_back_that_domain_only(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    crate::util::assert_success(&t.seedbed(&["migrate", "up"]));
+    let failing = &domains()[1];
+    let last = failing.seeder.tables().last().expect("a domain with tables").name();
+    refuse_rows_of(&t.connect(failing.name).await, backend, last).await;
+
+    let out = t.seedbed(&["seed", "--profile", "tiny"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "seeding went through a table that refuses rows\n{}", show(&out));
+    assert!(
+        stderr.trim_end().lines().count() == 1
+            && stderr.contains(&format!("seeding {} failed, and it was rolled back", failing.name))
+            && stderr.contains("injected failure"),
+        "want one line naming {} as failed and rolled back, with the cause\n{}",
+        failing.name,
+        show(&out)
+    );
+    for domain in domains() {
+        let db = t.connect(domain.name).await;
+        let counts = seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap();
+        if domain.name == failing.name {
+            assert!(
+                counts.iter().all(|(_, n)| *n == 0),
+                "{} failed on {backend:?} but kept rows: {counts:?}\n{}",
+                domain.name,
+                show(&out)
+            );
+        } else {
+            assert!(
+                counts.iter().all(|(_, n)| *n > 0),
+                "{} did not fail on {backend:?} but is not fully seeded: {counts:?}\n{}",
+                domain.name,
+                show(&out)
+            );
+            assert!(
+                stderr.contains(domain.name),
+                "the line does not say {} was seeded and kept\n{}",
+                domain.name,
+                show(&out)
+            );
+            let failing_checks = failing_checks(&db, domain).await;
+            assert!(failing_checks.is_empty(), "{} on {backend:?}: {failing_checks:?}", domain.name);
+        }
+    }
+}
+
+backend_tests!(seeding_leaves_planner_statistics_for_every_table);
+/// `seed` ends each domain with the engine's statistics gathered (`seedbed_seeds::stats`),
+/// so the first queries on fresh data are planned for the rows that are there: PostgreSQL's
+/// `last_analyze` and `reltuples`, MariaDB's persistent InnoDB statistics, SQLite's
+/// `sqlite_stat1`, for every table that holds rows.
+async fn seeding_leaves_planner_statistics_for_every_table(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    crate::util::assert_success(&t.seedbed(&["migrate", "up"]));
+    crate::util::assert_success(&t.seedbed(&["seed", "--profile", "tiny"]));
+    for domain in domains() {
+        let db = t.connect(domain.name).await;
+        let ns = t.target.namespace(domain.name);
+        let mut without = Vec::new();
+        for (table, rows) in seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap() {
+            if rows == 0 {
+                continue;
+            }
+            let sql = match backend {
+                Backend::Sqlite => format!("SELECT count(*) FROM sqlite_stat1 WHERE tbl = '{table}'"),
+                Backend::Postgres => format!(
+                    "SELECT count(*) FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+                     WHERE s.schemaname = '{ns}' AND s.relname = '{table}' \
+                     AND s.last_analyze IS NOT NULL AND c.reltuples > 0"
+                ),
+                Backend::MySql => format!(
+                    "SELECT count(*) FROM mysql.innodb_table_stats \
+                     WHERE database_name = '{ns}' AND table_name = '{table}' AND n_rows > 0"
+                ),
+            };
+            // No sqlite_stat1 at all is no statistics either.
+            let found = match db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await {
+                Ok(row) => row.is_some_and(|r| r.try_get_by_index::<i64>(0).unwrap() > 0),
+                Err(e) if backend == Backend::Sqlite && e.to_string().contains("no such table") => false,
+                Err(e) => panic!("reading the statistics of {ns}.{table}: {e}"),
+            };
+            if !found {
+                without.push(format!("{table} ({rows} rows)"));
+            }
+        }
+        assert!(
+            without.is_empty(),
+            "{} on {backend:?}: after `seed`, no planner statistics for {}",
+            domain.name,
+            without.join(", ")
+        );
+    }
 }

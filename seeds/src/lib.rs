@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod checks;
 pub mod options;
+pub mod stats;
 pub mod stream;
 pub mod table;
 pub mod writer;

@@ -1,12 +1,13 @@
-//! `seedbed-bench`: the seeder's speed against each engine's own bulk load, bootstrap time
-//! and peak memory, measured side by side in one run. See docs/performance.md.
+//! `seedbed-bench`: the seeder's speed against the strongest bulk load each engine ships,
+//! bootstrap time and peak memory, measured side by side in one run. See docs/performance.md.
 //!
 //! For each backend and profile it seeds every domain with the release `seedbed` binary (as
-//! a child process, whose wall time and peak RSS are taken from the kernel), then exports
-//! the seeded rows and loads them again into a fresh copy of the schema by the engine's own
-//! bulk path: PostgreSQL `COPY … FROM STDIN` from files the bench wrote, MariaDB server-side
-//! `LOAD DATA INFILE`, SQLite `INSERT … SELECT` from the attached seeded file (the engine
-//! copying rows itself) and, on dev, one prepared single-row INSERT per row through sqlx.
+//! a child process, whose wall time and peak RSS are taken from the kernel), times the
+//! statistics step the seeder ends with, then loads the same rows again by the engine's own
+//! tools: PostgreSQL `pg_restore` of a `pg_dump -Fc` archive (data only into the migrated
+//! schema, and by sections with keys and indexes built after the load), MariaDB server-side
+//! `LOAD DATA INFILE` (into the migrated schema, and into tables without secondary indexes
+//! that `ALTER TABLE … ADD` rebuilds), SQLite `INSERT … SELECT` from the attached seeded file.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +15,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use sea_orm::sqlx::{self, Column, ConnectOptions, Connection, Executor, Row, TypeInfo, ValueRef};
+use sea_orm::sqlx::{self, ConnectOptions, Connection, Executor, Row};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use seedbed::DOMAINS;
 use seedbed_core::Target;
@@ -92,37 +93,162 @@ fn tables() -> Vec<(&'static str, &'static str)> {
     DOMAINS.iter().flat_map(|d| d.seeder.tables().into_iter().map(move |t| (d.name, t.name()))).collect()
 }
 
-async fn bulk_postgres(url: &str, src: &str, dst: &str, dir: &Path) -> anyhow::Result<Duration> {
-    let opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
-    let mut conn = opts.connect().await?;
-    let mut files = Vec::new();
-    for (domain, table) in tables() {
-        let file = dir.join(format!("{domain}.{table}.csv"));
-        let mut out = conn
-            .copy_out_raw(&format!("COPY \"{src}{domain}\".\"{table}\" TO STDOUT WITH (FORMAT csv)"))
-            .await?;
-        let mut bytes = Vec::new();
-        use futures_util::StreamExt;
-        while let Some(chunk) = out.next().await {
-            bytes.extend_from_slice(&chunk?);
-        }
-        std::fs::write(&file, bytes)?;
-        files.push((domain, table, file));
+/// The time the seeder's statistics step (`seedbed_seeds::stats::analyze`, which `seed` runs
+/// after each domain's commit) takes on the seeded domains: run again here, on the same rows,
+/// to show its share of the seeder's time.
+async fn statistics(target: &Target) -> anyhow::Result<Duration> {
+    let mut took = Duration::ZERO;
+    for d in DOMAINS {
+        let db = target.connect(d.name).await?;
+        let started = Instant::now();
+        seedbed_seeds::stats::analyze(&db, d.seeder).await?;
+        took += started.elapsed();
     }
-    let started = Instant::now();
-    conn.execute("BEGIN").await?;
-    for (domain, table, file) in &files {
-        let mut copy = conn
-            .copy_in_raw(&format!("COPY \"{dst}{domain}\".\"{table}\" FROM STDIN WITH (FORMAT csv)"))
-            .await?;
-        copy.send(std::fs::read(file)?).await?;
-        copy.finish().await?;
-    }
-    conn.execute("COMMIT").await?;
-    Ok(started.elapsed())
+    Ok(took)
 }
 
-async fn bulk_mysql(url: &str, src: &str, dst: &str, dir: &Path) -> anyhow::Result<Duration> {
+/// Runs one of PostgreSQL's client tools (from the same installation as the throwaway
+/// server, so that `pg_dump` is never older than the server) and waits for it.
+fn pg_tool(tool: &str, url: &str, args: &[String]) -> anyhow::Result<Duration> {
+    let path = seedbed_testserver::postgres_tool(tool);
+    let started = Instant::now();
+    // libpq reads the URL itself, password and all, as seedbed's own backup does not need to.
+    let out = Command::new(&path)
+        .args(args)
+        .arg(format!("--dbname={url}"))
+        .output()
+        .with_context(|| format!("running {}", path.display()))?;
+    let took = started.elapsed();
+    if !out.status.success() {
+        bail!("{tool} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(took)
+}
+
+/// PostgreSQL's strongest loads of the seeded rows, both from `pg_dump -Fc` archives of the
+/// seeded schemas (`src`, already seeded), each into the same schema names:
+/// - `pg_restore --data-only --single-transaction` into freshly migrated, empty schemas
+///   (every key, index and foreign-key trigger in place, as the seeder finds them);
+/// - the best path: the whole archive in its sections, pre-data (tables without keys or
+///   indexes), data, post-data (keys and indexes built over the loaded rows), in one
+///   transaction into schemas that do not exist yet.
+async fn postgres_loads(
+    binary: &Path,
+    url: &str,
+    src: &Target,
+    dir: &Path,
+    rows: u64,
+) -> anyhow::Result<Vec<(&'static str, Duration)>> {
+    let data = dir.join("data.dump");
+    let full = dir.join("full.dump");
+    let mut args: Vec<String> =
+        ["-Fc", "--data-only", "--no-owner", "--no-privileges", "-f"].map(String::from).to_vec();
+    args.push(data.display().to_string());
+    for (domain, table) in tables() {
+        args.push(format!("--table=\"{}\".\"{table}\"", src.namespace(domain)));
+    }
+    pg_tool("pg_dump", url, &args)?;
+    let mut args: Vec<String> = ["-Fc", "--no-owner", "--no-privileges", "-f"].map(String::from).to_vec();
+    args.push(full.display().to_string());
+    for d in DOMAINS {
+        args.push(format!("--schema=\"{}\"", src.namespace(d.name)));
+    }
+    pg_tool("pg_dump", url, &args)?;
+
+    seedbed(binary, url, src.prefix(), &["migrate", "fresh"])?;
+    let restore = ["--data-only", "--single-transaction", "--exit-on-error"].map(String::from).to_vec();
+    let data_only = pg_tool("pg_restore", url, &[restore, vec![data.display().to_string()]].concat())?;
+    let loaded = total_rows(src).await?;
+    anyhow::ensure!(loaded == rows, "pg_restore --data-only wrote {loaded} rows, the seeder {rows}");
+
+    for d in DOMAINS {
+        src.drop_namespace(d.name).await?;
+    }
+    let sections = [
+        "--section=pre-data",
+        "--section=data",
+        "--section=post-data",
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-owner",
+        "--no-privileges",
+    ]
+    .map(String::from)
+    .to_vec();
+    let best = pg_tool("pg_restore", url, &[sections, vec![full.display().to_string()]].concat())?;
+    let loaded = total_rows(src).await?;
+    anyhow::ensure!(loaded == rows, "pg_restore by sections wrote {loaded} rows, the seeder {rows}");
+    Ok(vec![
+        ("pg_restore --data-only --single-transaction into the migrated schema", data_only),
+        ("pg_restore pre-data, data, post-data (keys and indexes after the load), one transaction", best),
+    ])
+}
+
+/// One of a MariaDB table's secondary indexes or foreign keys, as `SHOW CREATE TABLE`
+/// spells it: what `ALTER TABLE … ADD` takes back verbatim.
+struct Secondary {
+    name: String,
+    definition: String,
+    foreign: bool,
+}
+
+/// The secondary indexes (unique ones included) and foreign keys of `ns`.`table`.
+async fn secondaries(
+    conn: &mut sqlx::MySqlConnection,
+    ns: &str,
+    table: &str,
+) -> anyhow::Result<Vec<Secondary>> {
+    let row = conn.fetch_one(sqlx::AssertSqlSafe(format!("SHOW CREATE TABLE `{ns}`.`{table}`"))).await?;
+    let ddl: String = row.try_get(1)?;
+    let mut out = Vec::new();
+    for line in ddl.lines() {
+        let line = line.trim().trim_end_matches(',');
+        let index =
+            ["KEY ", "UNIQUE KEY ", "FULLTEXT KEY ", "SPATIAL KEY "].iter().any(|k| line.starts_with(k));
+        let foreign = line.starts_with("CONSTRAINT ") && line.contains(" FOREIGN KEY ");
+        if !(index || foreign) {
+            continue;
+        }
+        let name = line.split('`').nth(1).context("an index without a name")?.to_owned();
+        out.push(Secondary { name, definition: line.to_owned(), foreign });
+    }
+    Ok(out)
+}
+
+/// `LOAD DATA INFILE` of every table's file into the `dst` databases, in one session with
+/// foreign-key and unique checks off (as a `mariadb-dump` file loads) and one transaction.
+async fn load_data(
+    conn: &mut sqlx::MySqlConnection,
+    dst: &str,
+    files: &[(&str, &str, PathBuf)],
+) -> anyhow::Result<()> {
+    conn.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0").await?;
+    conn.execute("BEGIN").await?;
+    for (domain, table, file) in files {
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "LOAD DATA INFILE '{}' INTO TABLE `{dst}{domain}`.`{table}`",
+            file.display()
+        )))
+        .await?;
+    }
+    conn.execute("COMMIT").await?;
+    Ok(())
+}
+
+/// MariaDB's strongest loads of the seeded rows (`src`), from the files `SELECT … INTO
+/// OUTFILE` wrote, which the server reads itself:
+/// - `LOAD DATA INFILE` into freshly migrated databases, every index in place, in one
+///   session with `foreign_key_checks=0` (as a dump loads);
+/// - the best path: the same into tables stripped of their secondary indexes and foreign
+///   keys, then `ALTER TABLE … ADD` builds them back (InnoDB sorts and builds an index in one
+///   pass). The schema is checked to be whole again afterwards.
+async fn mysql_loads(
+    binary: &Path,
+    url: &str,
+    src: &str,
+    dir: &Path,
+    rows: u64,
+) -> anyhow::Result<Vec<(&'static str, Duration)>> {
     let opts = sqlx::mysql::MySqlConnectOptions::from_str(url)?;
     let mut conn = opts.connect().await?;
     let mut files = Vec::new();
@@ -135,17 +261,83 @@ async fn bulk_mysql(url: &str, src: &str, dst: &str, dir: &Path) -> anyhow::Resu
         .await?;
         files.push((domain, table, file));
     }
+
+    let dst = "bench_dst_";
+    let dst_target = Target::parse(url)?.with_prefix(dst)?;
+    seedbed(binary, url, dst, &["migrate", "fresh"])?;
     let started = Instant::now();
-    conn.execute("BEGIN").await?;
-    for (domain, table, file) in &files {
-        conn.execute(sqlx::AssertSqlSafe(format!(
-            "LOAD DATA INFILE '{}' INTO TABLE `{dst}{domain}`.`{table}`",
-            file.display()
-        )))
-        .await?;
+    load_data(&mut conn, dst, &files).await?;
+    let plain = started.elapsed();
+    let loaded = total_rows(&dst_target).await?;
+    anyhow::ensure!(loaded == rows, "LOAD DATA wrote {loaded} rows, the seeder {rows}");
+    for d in DOMAINS {
+        dst_target.drop_namespace(d.name).await?;
     }
-    conn.execute("COMMIT").await?;
-    Ok(started.elapsed())
+
+    let best = "bench_best_";
+    let best_target = Target::parse(url)?.with_prefix(best)?;
+    seedbed(binary, url, best, &["migrate", "fresh"])?;
+    // Untimed: strip the migrated tables of their foreign keys, then of their secondary
+    // indexes (a foreign key needs its index while it exists).
+    let mut stripped = Vec::new();
+    for (domain, table) in tables() {
+        let ns = best_target.namespace(domain);
+        let before = secondaries(&mut conn, &ns, table).await?;
+        for foreign in [true, false] {
+            let drops: Vec<String> = before
+                .iter()
+                .filter(|s| s.foreign == foreign)
+                .map(|s| match foreign {
+                    true => format!("DROP FOREIGN KEY `{}`", s.name),
+                    false => format!("DROP INDEX `{}`", s.name),
+                })
+                .collect();
+            if !drops.is_empty() {
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "ALTER TABLE `{ns}`.`{table}` {}",
+                    drops.join(", ")
+                )))
+                .await?;
+            }
+        }
+        stripped.push((ns, table, before));
+    }
+    let started = Instant::now();
+    load_data(&mut conn, best, &files).await?;
+    // Indexes first, then the foreign keys that use them; `USE` so that a foreign key's
+    // unqualified REFERENCES names the table's own database.
+    for foreign in [false, true] {
+        for (ns, table, secondary) in &stripped {
+            let adds: Vec<String> = secondary
+                .iter()
+                .filter(|s| s.foreign == foreign)
+                .map(|s| format!("ADD {}", s.definition))
+                .collect();
+            if !adds.is_empty() {
+                conn.execute(sqlx::AssertSqlSafe(format!("USE `{ns}`"))).await?;
+                conn.execute(sqlx::AssertSqlSafe(format!("ALTER TABLE `{table}` {}", adds.join(", "))))
+                    .await?;
+            }
+        }
+    }
+    let rebuilt = started.elapsed();
+    let loaded = total_rows(&best_target).await?;
+    anyhow::ensure!(loaded == rows, "LOAD DATA without indexes wrote {loaded} rows, the seeder {rows}");
+    for (ns, table, before) in &stripped {
+        let mut want: Vec<&str> = before.iter().map(|s| s.definition.as_str()).collect();
+        let after = secondaries(&mut conn, ns, table).await?;
+        let mut got: Vec<&str> = after.iter().map(|s| s.definition.as_str()).collect();
+        want.sort();
+        got.sort();
+        anyhow::ensure!(want == got, "{ns}.{table}: rebuilt {got:?}, migrated {want:?}");
+    }
+    for d in DOMAINS {
+        best_target.drop_namespace(d.name).await?;
+    }
+    Ok(vec![
+        ("LOAD DATA INFILE into the migrated schema, foreign_key_checks=0, one transaction", plain),
+        ("LOAD DATA INFILE without secondary indexes, then ALTER TABLE … ADD INDEX / FOREIGN KEY", rebuilt),
+    ])
 }
 
 /// SQLite's own fastest path: the engine copies the rows itself from the attached source.
@@ -167,53 +359,6 @@ async fn bulk_sqlite_copy(src: &Target, dst: &Target) -> anyhow::Result<Duration
                 t.name()
             )))
             .await?;
-        }
-        txn.commit().await?;
-        elapsed += started.elapsed();
-    }
-    Ok(elapsed)
-}
-
-/// One prepared single-row INSERT per row, in one transaction, through sqlx: what a client
-/// loop reaches. Too slow for the large profile, so measured on dev only.
-async fn bulk_sqlite(src: &Target, dst: &Target) -> anyhow::Result<Duration> {
-    let mut elapsed = Duration::ZERO;
-    for d in DOMAINS {
-        let open =
-            |path: PathBuf| sqlx::sqlite::SqliteConnectOptions::new().filename(path).foreign_keys(true);
-        let mut from = open(src.sqlite_path(d.name).unwrap()).connect().await?;
-        let mut to = open(dst.sqlite_path(d.name).unwrap()).connect().await?;
-        let mut rows_by_table = Vec::new();
-        for t in d.seeder.tables() {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{}\"", t.name())))
-                .fetch_all(&mut from)
-                .await?;
-            rows_by_table.push((t.name(), rows));
-        }
-        let started = Instant::now();
-        let mut txn = to.begin().await?;
-        for (table, rows) in &rows_by_table {
-            let Some(first) = rows.first() else { continue };
-            let columns: Vec<String> = first.columns().iter().map(|c| format!("\"{}\"", c.name())).collect();
-            let marks = vec!["?"; columns.len()].join(", ");
-            let sql = format!("INSERT INTO \"{table}\" ({}) VALUES ({marks})", columns.join(", "));
-            for row in rows {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for i in 0..columns.len() {
-                    let raw = row.try_get_raw(i)?;
-                    q = if raw.is_null() {
-                        q.bind(None::<i64>)
-                    } else {
-                        match raw.type_info().name() {
-                            "INTEGER" => q.bind(row.try_get::<i64, _>(i)?),
-                            "REAL" => q.bind(row.try_get::<f64, _>(i)?),
-                            "BLOB" => q.bind(row.try_get::<Vec<u8>, _>(i)?),
-                            _ => q.bind(row.try_get::<String, _>(i)?),
-                        }
-                    };
-                }
-                q.execute(&mut *txn).await?;
-            }
         }
         txn.commit().await?;
         elapsed += started.elapsed();
@@ -397,74 +542,71 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!(
-        "| backend | profile | rows | seeder s | seeder rows/s | peak RSS MiB | engine bulk load | bulk s | bulk rows/s | ratio |"
+        "| backend | profile | rows | seeder s | seeder rows/s | peak RSS MiB | of which statistics s | baseline | baseline s | baseline rows/s | ratio |"
     );
-    println!("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
     for backend in &backends {
         let url = bench_url(backend, &work.join("sqlite"))?;
-        let method = match backend.as_str() {
-            "sqlite" => "INSERT … SELECT from the attached copy, one transaction",
-            "postgres" => "COPY FROM STDIN (CSV files)",
-            _ => "LOAD DATA INFILE (server-side files)",
-        };
         for profile in &profiles {
             let (src, dst) = ("bench_src_", "bench_dst_");
             let src_target = Target::parse(&url)?.with_prefix(src)?;
-            let dst_target = Target::parse(&url)?.with_prefix(dst)?;
             seedbed(&binary, &url, src, &["migrate", "fresh"])?;
             let run = seedbed(&binary, &url, src, &["seed", "--profile", profile])?;
             let rows = total_rows(&src_target).await?;
-            seedbed(&binary, &url, dst, &["migrate", "fresh"])?;
+            let stats = statistics(&src_target).await?;
             let dir = work.join(format!("{backend}-{profile}"));
             std::fs::create_dir_all(&dir)?;
             #[cfg(unix)]
             std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
-            let mut loads = match backend.as_str() {
-                "postgres" => vec![(method, bulk_postgres(&url, src, dst, &dir).await?)],
-                "mysql" => vec![(method, bulk_mysql(&url, src, dst, &dir).await?)],
-                _ => vec![(method, bulk_sqlite_copy(&src_target, &dst_target).await?)],
-            };
-            if backend == "sqlite" && profile != "large" {
-                let again = Target::parse(&url)?.with_prefix("bench_row_")?;
-                seedbed(&binary, &url, "bench_row_", &["migrate", "fresh"])?;
-                loads.push((
-                    "prepared INSERT per row (sqlx), one transaction",
-                    bulk_sqlite(&src_target, &again).await?,
-                ));
-                anyhow::ensure!(total_rows(&again).await? == rows, "the row-by-row load lost rows");
-                for d in DOMAINS {
-                    again.drop_namespace(d.name).await?;
+            let loads = match backend.as_str() {
+                "postgres" => postgres_loads(&binary, &url, &src_target, &dir, rows).await?,
+                "mysql" => mysql_loads(&binary, &url, src, &dir, rows).await?,
+                _ => {
+                    let dst_target = Target::parse(&url)?.with_prefix(dst)?;
+                    seedbed(&binary, &url, dst, &["migrate", "fresh"])?;
+                    let took = bulk_sqlite_copy(&src_target, &dst_target).await?;
+                    let loaded = total_rows(&dst_target).await?;
+                    anyhow::ensure!(loaded == rows, "INSERT … SELECT wrote {loaded} rows, the seeder {rows}");
+                    for d in DOMAINS {
+                        dst_target.drop_namespace(d.name).await?;
+                    }
+                    vec![("INSERT … SELECT from the attached seeded file, one transaction", took)]
                 }
-            }
-            let loaded = total_rows(&dst_target).await?;
-            anyhow::ensure!(loaded == rows, "the bulk load wrote {loaded} rows, the seeder {rows}");
+            };
             let seeder_rate = rows as f64 / run.wall.as_secs_f64();
-            for (method, bulk) in loads {
-                let bulk_rate = rows as f64 / bulk.as_secs_f64();
+            for (method, took) in loads {
+                let rate = rows as f64 / took.as_secs_f64();
                 println!(
-                    "| {backend} | {profile} | {rows} | {:.2} | {:.0} | {:.0} | {method} | {:.2} | {:.0} | {:.2} |",
+                    "| {backend} | {profile} | {rows} | {:.2} | {:.0} | {:.0} | {:.2} | {method} | {:.2} | {:.0} | {:.2} |",
                     run.wall.as_secs_f64(),
                     seeder_rate,
                     mib(run.max_rss_kib),
-                    bulk.as_secs_f64(),
-                    bulk_rate,
-                    seeder_rate / bulk_rate
+                    stats.as_secs_f64(),
+                    took.as_secs_f64(),
+                    rate,
+                    seeder_rate / rate
                 );
             }
             for d in DOMAINS {
                 src_target.drop_namespace(d.name).await?;
-                dst_target.drop_namespace(d.name).await?;
             }
             std::fs::remove_dir_all(&dir).ok();
         }
     }
-    let sqlite = format!("sqlite://{}", work.join("bootstrap").display());
-    let boot = seedbed(&binary, &sqlite, "", &["bootstrap", "--profile", "dev"])?;
+    // A new user's first command: each run into a directory of its own, median of five.
+    let mut boots = Vec::new();
+    for n in 0..5 {
+        let sqlite = format!("sqlite://{}", work.join(format!("bootstrap-{n}")).display());
+        boots.push(seedbed(&binary, &sqlite, "", &["bootstrap", "--profile", "dev"])?);
+    }
+    let walls: Vec<Duration> = boots.iter().map(|b| b.wall).collect();
+    let peak = boots.iter().map(|b| b.max_rss_kib).max().unwrap_or(0);
     println!();
     println!(
-        "bootstrap --profile dev on SQLite: {:.2} s wall, {:.0} MiB peak RSS",
-        boot.wall.as_secs_f64(),
-        mib(boot.max_rss_kib)
+        "bootstrap --profile dev on SQLite: median of 5 {:.2} s wall (runs: {}), {:.0} MiB peak RSS",
+        median(walls.clone()).as_secs_f64(),
+        walls.iter().map(|w| format!("{:.2}", w.as_secs_f64())).collect::<Vec<_>>().join(", "),
+        mib(peak)
     );
     std::fs::remove_dir_all(&work).ok();
     Ok(())

@@ -149,3 +149,10 @@ pub fn url(kind: Kind) -> Result<String, Unavailable> {
         Kind::Galera => galera_urls().map(|u| u[0].clone()),
     }
 }
+
+/// PostgreSQL's client tool `name` (`pg_dump`, `pg_restore`, `psql`) from the installation
+/// the throwaway server is started from, so that a dump tool is never older than the server;
+/// the bare name (found on `PATH`) when no such installation is found.
+pub fn postgres_tool(name: &str) -> std::path::PathBuf {
+    postgres::bindir().map(|bin| bin.join(name)).filter(|p| p.is_file()).unwrap_or_else(|| name.into())
+}

@@ -12,7 +12,7 @@ use crate::{Kind, Unavailable, failed, missing};
 
 /// The directory holding `initdb` and `postgres`: the newest `/usr/lib/postgresql/*/bin`
 /// (Debian, Ubuntu), else wherever `PATH` finds them.
-fn bindir() -> Option<PathBuf> {
+pub(crate) fn bindir() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()

@@ -211,7 +211,9 @@ async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::R
     Ok(())
 }
 
-/// Seeds one domain in its transaction, which a signal rolls back (see `signals`).
+/// Seeds one domain in its transaction, which a signal rolls back (see `signals`), then
+/// gathers its planner statistics (see `seedbed_seeds::stats`). The time is the seeding's,
+/// statistics included: what the user waits for.
 async fn seed_one(
     domain: &'static Domain,
     db: &DatabaseConnection,
@@ -219,9 +221,10 @@ async fn seed_one(
     truncate: bool,
     hash: &str,
     watch: &Watch,
+    display: &progress::Display,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let bars = progress::for_stderr();
+    let bars = display.for_domain(domain.name);
     watch.seeding(domain.name);
     let seeded =
         seedbed_seeds::seed_until(db, domain.seeder, opts, truncate, &*bars, hash, watch.stopped()).await;
@@ -235,7 +238,69 @@ async fn seed_one(
         seedbed_seeds::SeedError::NotEmpty { .. } => anyhow::Error::new(DataError(e.to_string())),
         other => anyhow::Error::new(other),
     })?;
+    seedbed_seeds::stats::analyze(db, domain.seeder).await.with_context(|| {
+        format!("{} was seeded and committed, but gathering its planner statistics failed", domain.name)
+    })?;
     Ok(started.elapsed())
+}
+
+/// Runs `work` for every domain at once, each on its own connection (and so its own
+/// transaction), and waits for all of them: a domain that fails rolls back alone, the others
+/// finish and keep what they committed (they share nothing, and a user who asked for three
+/// domains gets every one that could be made rather than none). Results in `open`'s order.
+async fn each_domain<'a, F, Fut>(
+    open: &'a [(&'static Domain, DatabaseConnection)],
+    work: F,
+) -> Vec<(&'static Domain, &'a DatabaseConnection, anyhow::Result<Duration>)>
+where
+    F: Fn(&'static Domain, &'a DatabaseConnection) -> Fut,
+    Fut: Future<Output = anyhow::Result<Duration>>,
+{
+    let runs = open.iter().map(|(domain, db)| {
+        let run = work(domain, db);
+        async move { (*domain, db, run.await) }
+    });
+    futures_util::future::join_all(runs).await
+}
+
+/// Prints each domain's counts in registry order, then the failures, if any, as one error:
+/// the first failed domain's (its exit code), saying which domains were kept and which not.
+async fn report(
+    results: Vec<(&'static Domain, &DatabaseConnection, anyhow::Result<Duration>)>,
+) -> anyhow::Result<()> {
+    let mut kept = Vec::new();
+    let mut failed = Vec::new();
+    for (domain, db, result) in results {
+        match result {
+            Ok(took) => {
+                print_counts(domain, db, took).await?;
+                kept.push(domain.name);
+            }
+            Err(e) => failed.push((domain.name, e)),
+        }
+    }
+    let mut failed = failed.into_iter();
+    let Some((first_name, first)) = failed.next() else { return Ok(()) };
+    let others: Vec<(&str, anyhow::Error)> = failed.collect();
+    if kept.is_empty() && others.is_empty() {
+        return Err(first);
+    }
+    let mut names = vec![first_name];
+    names.extend(others.iter().map(|(n, _)| *n));
+    // "not seeded" covers a refusal (the domain holds rows) as well as a rolled-back failure:
+    // each domain's own message says which.
+    let mut context = format!("{} not seeded", names.join(", "));
+    if !kept.is_empty() {
+        context.push_str(&format!(
+            "; {} seeded and kept (run again with {} for the rest)",
+            kept.join(", "),
+            names.iter().map(|n| format!("--domain {n}")).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    for (name, e) in &others {
+        context.push_str(&format!("; {name}: {}", format!("{e:#}").replace('\n', " ")));
+    }
+    Err(first.context(format!("{context}; {first_name}")))
 }
 
 async fn print_counts(domain: &Domain, db: &DatabaseConnection, took: Duration) -> anyhow::Result<u64> {
@@ -265,12 +330,13 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     }
     watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
-    for (domain, db) in &open {
-        let took = seed_one(domain, db, opts, args.truncate, &hash, watch).await?;
-        print_counts(domain, db, took).await?;
-    }
+    let display = progress::Display::for_stderr();
+    let results =
+        each_domain(&open, |domain, db| seed_one(domain, db, opts, args.truncate, &hash, watch, &display))
+            .await;
+    let reported = report(results).await;
     release_all(locks).await;
-    Ok(())
+    reported
 }
 
 fn print_findings(domain: &Domain, findings: &[Finding], timings: bool) -> usize {
@@ -399,12 +465,17 @@ pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()>
     let open = open_for_change(&target, &domains, &args.lock).await?;
     watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
-    for (domain, db) in &open {
-        watch.migrating(domain.name);
-        (domain.migrator)().fresh(db).await?;
-        let took = seed_one(domain, db, opts, false, &hash, watch).await?;
-        print_counts(domain, db, took).await?;
-    }
+    let display = progress::Display::for_stderr();
+    let results = each_domain(&open, |domain, db| {
+        let (hash, display) = (&hash, &display);
+        async move {
+            watch.migrating(domain.name);
+            (domain.migrator)().fresh(db).await?;
+            seed_one(domain, db, opts, false, hash, watch, display).await
+        }
+    })
+    .await;
+    report(results).await?;
     run_checks(&open, false, super::args::Format::Text).await?;
     release_all(locks).await;
     say!("");

@@ -1,4 +1,6 @@
-//! Progress bars per table on a terminal; nothing at all when stderr is not one (CI, pipes).
+//! Progress bars per domain and table on a terminal, all under one `MultiProgress` so that
+//! domains seeded at once draw their bars one below the other; nothing at all when stderr is
+//! not a terminal (CI, pipes).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -7,8 +9,32 @@ use std::sync::Mutex;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use seedbed_seeds::{Progress, Quiet};
 
+/// Where a command's bars are drawn: shared by every domain the command seeds.
+pub struct Display {
+    multi: Option<MultiProgress>,
+}
+
+impl Display {
+    /// Bars on a terminal, silence elsewhere.
+    pub fn for_stderr() -> Display {
+        let multi = std::io::stderr()
+            .is_terminal()
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Display { multi }
+    }
+
+    /// The progress of one domain: its bars are prefixed with its name.
+    pub fn for_domain(&self, domain: &'static str) -> Box<dyn Progress> {
+        match &self.multi {
+            Some(multi) => Box::new(Bars { multi: multi.clone(), domain, bars: Mutex::default() }),
+            None => Box::new(Quiet),
+        }
+    }
+}
+
 struct Bars {
     multi: MultiProgress,
+    domain: &'static str,
     bars: Mutex<HashMap<String, ProgressBar>>,
 }
 
@@ -16,10 +42,10 @@ impl Progress for Bars {
     fn start(&self, table: &str, expected: u64) {
         let bar = self.multi.add(ProgressBar::new(expected.max(1)));
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>28} {bar:30} {pos:>9} rows {per_sec:>12}")
+            ProgressStyle::with_template("{prefix:>36} {bar:30} {pos:>9} rows {per_sec:>12}")
                 .expect("a valid template"),
         );
-        bar.set_prefix(table.to_owned());
+        bar.set_prefix(format!("{}/{table}", self.domain));
         self.bars.lock().expect("progress lock").insert(table.to_owned(), bar);
     }
 
@@ -36,17 +62,5 @@ impl Progress for Bars {
         if let Some(bar) = self.bars.lock().expect("progress lock").remove(table) {
             bar.finish_and_clear();
         }
-    }
-}
-
-/// Bars on a terminal, silence elsewhere.
-pub fn for_stderr() -> Box<dyn Progress> {
-    if std::io::stderr().is_terminal() {
-        Box::new(Bars {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
-            bars: Mutex::default(),
-        })
-    } else {
-        Box::new(Quiet)
     }
 }

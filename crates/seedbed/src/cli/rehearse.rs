@@ -110,7 +110,7 @@ async fn on_copy(
         say!("{}: seeding the {profile} profile into a scratch copy", domain.name);
         let opts = SeedOptions::new(DEFAULT_SEED, profile, 1.0, default_now()).expect("a valid profile");
         let hash = seedbed_seeds::accounts::dev_password_hash();
-        seedbed_seeds::seed(&db, domain.seeder, opts, false, &*super::progress::for_stderr(), &hash)
+        seedbed_seeds::seed(&db, domain.seeder, opts, false, &seedbed_seeds::Quiet, &hash)
             .await
             .with_context(|| format!("{}: seeding the scratch copy", domain.name))?;
         if total > n {

@@ -213,7 +213,7 @@ pub async fn seed_until(
             generated = seeder.generate(&ctx).await;
         }
         // Whatever happened, the writer stops reading here; it is gone if it failed.
-        let _ = ctx.out.send(Op::End).await;
+        let _ = ctx.out.send(Op::End { complete: generated.is_ok() }).await;
         generated
     };
     let (generated, written) =

@@ -14,7 +14,8 @@
 //!
 //! - `prepare(conn, tables, profile) -> Restore`: called just before the first rows of
 //!   `tables` go in; may change session settings, drop indexes, and so on;
-//! - `write(conn, batch)`: puts a batch of rows in;
+//! - `write(conn, batch, &restore)`: puts a batch of rows in (`restore`: what `prepare`
+//!   found and changed for that table);
 //! - `execute(conn, statement)`: runs a raw statement of a generator (an UPDATE that
 //!   summarises rows, a sequence move);
 //! - `finish(conn, restore)`: undoes what `prepare` did (rebuilds indexes, restores
@@ -64,8 +65,12 @@ pub enum Op {
     Execute(Statement),
     /// A table's last rows were handed over: its progress ends once they are written.
     Finished(&'static str),
-    /// The generator is done (well or not): the writer stops reading.
-    End,
+    /// The generator is done: the writer stops reading. When `complete`, it also undoes its
+    /// `prepare`s (a stop is heeded between them); otherwise the seeding is about to be
+    /// rolled back and there is nothing to rebuild.
+    End {
+        complete: bool,
+    },
 }
 
 /// The generator's end of the channel.
@@ -149,31 +154,44 @@ impl Writer {
             }
             match op {
                 Op::Rows(batch) => {
-                    if !self.prepared.iter().any(|(t, _)| *t == batch.table) {
-                        let restore = self.prepare(batch.table).await?;
-                        self.prepared.push((batch.table, restore));
-                    }
+                    let at = match self.prepared.iter().position(|(t, _)| *t == batch.table) {
+                        Some(at) => at,
+                        None => {
+                            let restore = self.prepare(batch.table).await?;
+                            self.prepared.push((batch.table, restore));
+                            self.prepared.len() - 1
+                        }
+                    };
                     let (table, rows) = (batch.table, batch.rows);
-                    self.write(batch)
+                    self.write(batch, at)
                         .await
                         .map_err(|e| with_context(format_args!("writing {rows} rows of {table}"), e))?;
                     progress.advance(table, rows as u64);
                 }
                 Op::Execute(stmt) => {
-                    self.finish().await?;
+                    self.finish(progress).await?;
                     self.execute(&stmt).await?;
                 }
                 Op::Finished(table) => progress.finish(table),
-                Op::End => return Ok(()),
+                Op::End { complete } => {
+                    if complete {
+                        self.finish(progress).await?;
+                    }
+                    return Ok(());
+                }
             }
         }
         // The generator went away without saying it was done: nothing may be committed.
         Err(DbErr::Custom("the generator ended without finishing".into()))
     }
 
-    /// Undoes every `prepare` since the last `finish`, latest first.
-    pub async fn finish(&mut self) -> Result<(), DbErr> {
+    /// Undoes every `prepare` since the last `finish`, latest first, stopping before the
+    /// next one once `progress` says so.
+    async fn finish(&mut self, progress: &dyn Progress) -> Result<(), DbErr> {
         while let Some((table, restore)) = self.prepared.pop() {
+            if progress.stopping() {
+                return Err(DbErr::Custom(STOPPED.into()));
+            }
             let done = match (&mut self.conn, restore) {
                 (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
                 (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
@@ -185,9 +203,10 @@ impl Writer {
         Ok(())
     }
 
-    /// Ends the seeding: [`Writer::finish`], then COMMIT.
+    /// Ends the seeding: undoes what is still prepared (nothing, after a complete
+    /// [`Writer::run`]), then COMMIT.
     pub async fn commit(mut self) -> Result<(), DbErr> {
-        self.finish().await?;
+        self.finish(&crate::writer::Quiet).await?;
         match self.conn {
             Conn::Postgres(t) => t.commit().await,
             Conn::MySql(t) => t.commit().await,
@@ -216,11 +235,13 @@ impl Writer {
         prepared.map_err(|e| with_context(format_args!("preparing {table} for its load"), e))
     }
 
-    async fn write(&mut self, batch: Batch) -> Result<(), DbErr> {
-        match &mut self.conn {
-            Conn::Postgres(c) => postgres::write(c, batch).await,
-            Conn::MySql(c) => mysql::write(c, batch).await,
-            Conn::Sqlite(c) => sqlite::write(c, batch).await,
+    /// Writes `batch`, whose table was prepared as `self.prepared[at]`.
+    async fn write(&mut self, batch: Batch, at: usize) -> Result<(), DbErr> {
+        match (&mut self.conn, &self.prepared[at].1) {
+            (Conn::Postgres(c), Restore::Postgres(r)) => postgres::write(c, batch, r).await,
+            (Conn::MySql(c), Restore::MySql(r)) => mysql::write(c, batch, r).await,
+            (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::write(c, batch, r).await,
+            _ => unreachable!("a restore of another backend"),
         }
     }
 

@@ -18,7 +18,7 @@ pub(crate) async fn prepare(
     Ok(Restore)
 }
 
-pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch) -> Result<(), DbErr> {
+pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch, _restore: &Restore) -> Result<(), DbErr> {
     let sql = insert_sql(DbBackend::MySql, batch.table, &batch.columns, batch.rows);
     sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(batch.values))
         .execute(conn)

@@ -75,7 +75,7 @@ pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<
     Ok(())
 }
 
-pub(crate) async fn write(conn: &mut PgConnection, batch: Batch) -> Result<(), DbErr> {
+pub(crate) async fn write(conn: &mut PgConnection, batch: Batch, _restore: &Restore) -> Result<(), DbErr> {
     let columns: Vec<String> = batch.columns.iter().map(|c| format!("\"{c}\"")).collect();
     let sql = format!("COPY \"{}\" ({}) FROM STDIN", batch.table, columns.join(", "));
     let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err)?;

@@ -18,7 +18,11 @@ pub(crate) async fn prepare(
     Ok(Restore)
 }
 
-pub(crate) async fn write(conn: &mut SqliteConnection, batch: Batch) -> Result<(), DbErr> {
+pub(crate) async fn write(
+    conn: &mut SqliteConnection,
+    batch: Batch,
+    _restore: &Restore,
+) -> Result<(), DbErr> {
     let sql = insert_sql(DbBackend::Sqlite, batch.table, &batch.columns, batch.rows);
     sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(batch.values))
         .execute(conn)

@@ -2,13 +2,14 @@
 //! every business rule, checks those rules, and digests what is there.
 //!
 //! Each domain has a [`Seeder`]: its tables in dependency order, a generator that streams
-//! rows table by table into batched INSERTs inside one transaction, its well-known accounts
-//! and its integrity checks. Randomness comes from one seeded stream per (domain, table)
+//! rows table by table, in batches, to a writer that loads them inside one transaction
+//! ([`load`]), its well-known accounts and its integrity checks. Randomness comes from one seeded stream per (domain, table)
 //! ([`stream::Streams`]), so the same [`SeedOptions`] give the same rows on every backend.
 //! This crate is the only one that depends on `fake`.
 
 pub mod accounts;
 pub mod checks;
+pub mod load;
 pub mod options;
 pub mod stats;
 pub mod stream;
@@ -23,10 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement};
 use seedbed_core::driver_message;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -36,12 +34,14 @@ pub use checks::{Check, Finding};
 pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
 pub use writer::{Progress, Quiet, STOPPED, Sink};
 
+use crate::load::{Op, Out, Writer};
 use crate::stream::Streams;
 use crate::table::TableOps;
 
-/// Everything a generator writes with.
+/// Everything a generator writes with. Rows and statements go to the writer in the order
+/// they are handed over; the writer runs beside the generator.
 pub struct Ctx<'a> {
-    pub db: &'a DatabaseTransaction,
+    out: Out,
     pub backend: DbBackend,
     pub opts: SeedOptions,
     pub streams: Streams,
@@ -58,10 +58,10 @@ impl Ctx<'_> {
         sink
     }
 
-    /// Queues a row, writing the batch when it is full.
+    /// Queues a row, handing the batch to the writer when it is full.
     pub async fn put<E: EntityTrait>(&self, sink: &mut Sink<E>, row: &E::Model) -> Result<(), DbErr> {
         if sink.push(row) {
-            sink.flush(self.db, self.progress).await?;
+            sink.flush(&self.out).await?;
         }
         Ok(())
     }
@@ -75,17 +75,27 @@ impl Ctx<'_> {
         parent: &mut Sink<P>,
     ) -> Result<(), DbErr> {
         if sink.push(row) {
-            parent.flush(self.db, self.progress).await?;
-            sink.flush(self.db, self.progress).await?;
+            parent.flush(&self.out).await?;
+            sink.flush(&self.out).await?;
         }
         Ok(())
     }
 
+    /// Hands every queued row of `sink` to the writer now (parents before their children).
+    pub async fn flush<E: EntityTrait>(&self, sink: &mut Sink<E>) -> Result<(), DbErr> {
+        sink.flush(&self.out).await
+    }
+
     /// Writes what is left of a table's rows.
     pub async fn close<E: EntityTrait>(&self, sink: &mut Sink<E>) -> Result<(), DbErr> {
-        sink.flush(self.db, self.progress).await?;
-        self.progress.finish(sink.table());
-        Ok(())
+        sink.flush(&self.out).await?;
+        self.out.send(Op::Finished(sink.table())).await
+    }
+
+    /// Runs a raw statement after every row handed over so far, in the seeding's
+    /// transaction: for summaries computed from the rows just written.
+    pub async fn execute(&self, statement: Statement) -> Result<(), DbErr> {
+        self.out.send(Op::Execute(statement)).await
     }
 }
 
@@ -163,7 +173,7 @@ pub async fn seed(
     seed_until(db, seeder, opts, truncate, progress, password_hash, std::future::pending()).await
 }
 
-/// [`seed`], stopped when `stop` completes first (e.g. on a signal): the writing stops before
+/// [`seed`], stopped when `stop` completes first (e.g. on a signal): the writer stops before
 /// its next statement (one in flight is let finish, so the connection stays usable), the
 /// transaction is rolled back and waited for, and the result is [`SeedError::Stopped`].
 /// Once the commit has begun, `stop` is no longer heeded: the commit decides.
@@ -184,31 +194,52 @@ pub async fn seed_until(
     {
         return Err(SeedError::NotEmpty { domain: domain.to_owned(), table: table.to_owned(), rows });
     }
-    let txn = db.begin().await.map_err(failed)?;
     let backend = db.get_database_backend();
+    let mut writer = Writer::begin(db, opts.profile).await.map_err(failed)?;
     let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
-    let ctx =
-        Ctx { db: &txn, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
-    let work = async {
+    let (out, ops) = load::channel();
+    let ctx = Ctx { out, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
+    let generate = async {
+        let mut generated = Ok(());
         if truncate {
             for t in seeder.tables().iter().rev() {
-                ctx.db
-                    .execute_raw(Statement::from_string(
-                        backend,
-                        format!("DELETE FROM {}", quote(backend, t.name())),
-                    ))
-                    .await?;
+                let sql = format!("DELETE FROM {}", quote(backend, t.name()));
+                generated = ctx.execute(Statement::from_string(backend, sql)).await;
+                if generated.is_err() {
+                    break;
+                }
             }
         }
-        seeder.generate(&ctx).await
+        if generated.is_ok() {
+            generated = seeder.generate(&ctx).await;
+        }
+        // Whatever happened, the writer stops reading here; it is gone if it failed.
+        let _ = ctx.out.send(Op::End { complete: generated.is_ok() }).await;
+        generated
     };
-    let written = until(work, stop, &watched.stopping).await;
+    let (generated, written) =
+        until(join(generate, writer.run(ops, &watched)), stop, &watched.stopping).await;
     if watched.stopping.load(Ordering::SeqCst) {
-        txn.rollback().await.map_err(failed)?;
+        writer.rollback().await.map_err(failed)?;
         return Err(SeedError::Stopped { domain: domain.to_owned() });
     }
-    written.map_err(failed)?;
-    txn.commit().await.map_err(failed)
+    // The first real cause: a generator that lost its writer only says so.
+    let outcome = match (written, generated) {
+        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+        (Ok(()), Ok(())) => Ok(()),
+    };
+    if let Err(e) = outcome {
+        // The rollback's own failure would hide the cause; the pool discards the connection.
+        let _ = writer.rollback().await;
+        return Err(failed(e));
+    }
+    writer.commit().await.map_err(failed)
+}
+
+/// Runs both futures to their ends, on this task: the writer waits on the database while
+/// the generator computes.
+async fn join<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    tokio::join!(a, b)
 }
 
 /// Passes progress on, and tells the writer to stop once `stopping` is set.

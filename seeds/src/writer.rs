@@ -1,9 +1,11 @@
-//! Writing generated rows: each table's rows go out as multi-row INSERTs as large as the
-//! backend's bind-parameter limit allows, in the order they were generated (key order).
+//! Collecting generated rows: each table's rows are queued in a [`Sink`] and handed to the
+//! writer ([`crate::load`]) in batches, in the order they were generated (key order).
 
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, Statement, Value,
-};
+use std::sync::Arc;
+
+use sea_orm::{DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, Value};
+
+use crate::load::{Batch, Op, Out};
 
 /// Bind parameters one statement may carry: SQLite 3.32+ allows 32,766, PostgreSQL and
 /// MySQL 65,535.
@@ -14,7 +16,7 @@ pub fn bind_limit(backend: DbBackend) -> usize {
     }
 }
 
-/// Rows per statement at most: past a couple of thousand rows a bigger statement is no
+/// Rows per batch at most: past a couple of thousand rows a bigger statement is no
 /// faster, and a batch of JSON-heavy rows already holds megabytes.
 pub const MAX_BATCH_ROWS: usize = 2_000;
 
@@ -32,7 +34,7 @@ pub trait Progress: Send + Sync {
     }
 }
 
-/// The error a [`Sink`] returns when [`Progress::stopping`] said so.
+/// The error the writer returns when [`Progress::stopping`] said so.
 pub const STOPPED: &str = "stopped before the next batch";
 
 /// Reports nothing.
@@ -48,38 +50,38 @@ impl Progress for Quiet {
 pub struct Sink<E: EntityTrait> {
     table: &'static str,
     columns: Vec<E::Column>,
-    backend: DbBackend,
+    names: Arc<[&'static str]>,
     values: Vec<Value>,
     rows: usize,
     batch_rows: usize,
-    full_batch_sql: String,
     written: u64,
 }
 
 impl<E: EntityTrait> Sink<E> {
     pub fn new(backend: DbBackend) -> Self {
         let columns: Vec<E::Column> = E::Column::iter().collect();
-        let batch_rows = (bind_limit(backend) / columns.len()).clamp(1, MAX_BATCH_ROWS);
-        let table = E::default().table_name();
-        let mut sink = Sink {
-            table,
+        let batch_rows = match backend {
+            // COPY binds nothing: only memory bounds its batches.
+            DbBackend::Postgres => MAX_BATCH_ROWS,
+            _ => (bind_limit(backend) / columns.len()).clamp(1, MAX_BATCH_ROWS),
+        };
+        let names = columns.iter().map(|c| c.as_str()).collect();
+        Sink {
+            table: E::default().table_name(),
             columns,
-            backend,
+            names,
             values: Vec::new(),
             rows: 0,
             batch_rows,
-            full_batch_sql: String::new(),
             written: 0,
-        };
-        sink.full_batch_sql = sink.insert_sql(batch_rows);
-        sink
+        }
     }
 
     pub fn table(&self) -> &'static str {
         self.table
     }
 
-    /// Rows written so far.
+    /// Rows handed to the writer so far.
     pub fn written(&self) -> u64 {
         self.written
     }
@@ -98,62 +100,23 @@ impl<E: EntityTrait> Sink<E> {
         self.rows >= self.batch_rows
     }
 
-    /// Writes every queued row, in statements of at most a full batch each.
-    pub async fn flush(&mut self, db: &impl ConnectionTrait, progress: &dyn Progress) -> Result<(), DbErr> {
+    /// Hands every queued row to the writer, in batches of at most a full batch each; they
+    /// are written in the order they were handed over.
+    pub async fn flush(&mut self, out: &Out) -> Result<(), DbErr> {
         let width = self.columns.len();
-        let mut values = std::mem::take(&mut self.values).into_iter();
         while self.rows > 0 {
-            if progress.stopping() {
-                return Err(DbErr::Custom(STOPPED.into()));
-            }
             let rows = self.rows.min(self.batch_rows);
-            let sql =
-                if rows == self.batch_rows { self.full_batch_sql.clone() } else { self.insert_sql(rows) };
-            let batch: Vec<Value> = values.by_ref().take(rows * width).collect();
-            db.execute_raw(Statement::from_sql_and_values(self.backend, sql, batch)).await.map_err(|e| {
-                DbErr::Custom(format!(
-                    "writing {rows} rows of {}: {}",
-                    self.table,
-                    seedbed_core::driver_message(&e)
-                ))
-            })?;
+            let values = if rows == self.rows {
+                std::mem::take(&mut self.values)
+            } else {
+                let rest = self.values.split_off(rows * width);
+                std::mem::replace(&mut self.values, rest)
+            };
+            out.send(Op::Rows(Batch { table: self.table, columns: self.names.clone(), rows, values }))
+                .await?;
             self.written += rows as u64;
             self.rows -= rows;
-            progress.advance(self.table, rows as u64);
         }
         Ok(())
-    }
-
-    fn insert_sql(&self, rows: usize) -> String {
-        let q = |s: &str| match self.backend {
-            DbBackend::MySql => format!("`{s}`"),
-            _ => format!("\"{s}\""),
-        };
-        let cols: Vec<String> = self.columns.iter().map(|c| q(c.as_str())).collect();
-        let width = self.columns.len();
-        let mut sql = format!("INSERT INTO {} ({}) VALUES ", q(self.table), cols.join(", "));
-        sql.reserve(rows * width * 5);
-        let mut n = 0;
-        for r in 0..rows {
-            if r > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 0..width {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                n += 1;
-                match self.backend {
-                    DbBackend::Postgres => {
-                        sql.push('$');
-                        sql.push_str(&n.to_string());
-                    }
-                    _ => sql.push('?'),
-                }
-            }
-            sql.push(')');
-        }
-        sql
     }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::prelude::{Decimal, Uuid};
 use sea_orm::sea_query::TableCreateStatement;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{DbBackend, DbErr, Statement};
 use seedbed_booking::enums::*;
 use seedbed_booking::*;
 use serde_json::json;

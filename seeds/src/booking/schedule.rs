@@ -158,7 +158,7 @@ impl Gen<'_, '_> {
         let sql = "UPDATE provider_profiles SET \
                    rating_count = (SELECT COUNT(*) FROM ratings r WHERE r.provider_id = provider_profiles.id), \
                    rating_average = (SELECT ROUND(AVG(r.score), 2) FROM ratings r WHERE r.provider_id = provider_profiles.id)";
-        self.ctx.db.execute_raw(Statement::from_string(self.ctx.backend, sql)).await?;
+        self.ctx.execute(Statement::from_string(self.ctx.backend, sql)).await?;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::prelude::Decimal;
 use sea_orm::sea_query::TableCreateStatement;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{DbBackend, DbErr, Statement, Value};
 use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
@@ -552,8 +552,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         }
         if full {
             // Participations and entry debits name their draw and player, written above.
-            txs.flush(ctx.db, ctx.progress).await?;
-            parts.flush(ctx.db, ctx.progress).await?;
+            ctx.flush(&mut txs).await?;
+            ctx.flush(&mut parts).await?;
         }
     }
     ctx.close(&mut parts).await?;
@@ -610,7 +610,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
          total_earnings = ROUND(COALESCE((SELECT SUM(w.prize_amount) FROM winners w WHERE w.user_id = users.id), 0), 2), \
          current_streak = (SELECT COUNT(*) FROM participations p WHERE p.user_id = users.id AND p.participated_at > {placeholder})"
     );
-    ctx.db.execute_raw(Statement::from_sql_and_values(ctx.backend, sql, [streak_since])).await?;
+    ctx.execute(Statement::from_sql_and_values(ctx.backend, sql, [streak_since])).await?;
     // Rows were written with explicit serial keys, which PostgreSQL's sequences do not see:
     // move them past the seeded keys, so that the application's own inserts work.
     if ctx.backend == DbBackend::Postgres {
@@ -630,7 +630,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             );
-            ctx.db.execute_raw(Statement::from_string(ctx.backend, sql)).await?;
+            ctx.execute(Statement::from_string(ctx.backend, sql)).await?;
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::Uuid;
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{DbErr, Statement};
 use seedbed_raffle::enums::*;
 
 use super::ledger::Ledger;
@@ -78,7 +78,7 @@ impl Gen<'_, '_> {
         self.flush_money().await?;
         // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
         let sql = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
-        self.ctx.db.execute_raw(Statement::from_string(self.ctx.backend, sql)).await?;
+        self.ctx.execute(Statement::from_string(self.ctx.backend, sql)).await?;
         Ok(())
     }
 }

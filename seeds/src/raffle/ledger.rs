@@ -71,12 +71,12 @@ pub(super) struct Credit {
 impl Gen<'_, '_> {
     /// Flushes the money tables, parents first.
     pub(super) async fn flush_money(&mut self) -> Result<(), DbErr> {
-        let (db, p) = (self.ctx.db, self.ctx.progress);
-        self.ledger.transactions.rows.flush(db, p).await?;
-        self.ledger.purchases.rows.flush(db, p).await?;
-        self.ledger.credits.rows.flush(db, p).await?;
-        self.ledger.notifications.rows.flush(db, p).await?;
-        self.ledger.audit.rows.flush(db, p).await
+        let ctx = self.ctx;
+        ctx.flush(&mut self.ledger.transactions.rows).await?;
+        ctx.flush(&mut self.ledger.purchases.rows).await?;
+        ctx.flush(&mut self.ledger.credits.rows).await?;
+        ctx.flush(&mut self.ledger.notifications.rows).await?;
+        ctx.flush(&mut self.ledger.audit.rows).await
     }
 
     pub(super) async fn transaction(

@@ -1,0 +1,243 @@
+//! PostgreSQL: each batch goes in by `COPY … FROM STDIN` (text format) on the seeding's
+//! connection, sent in chunks; a table's secondary indexes are dropped before its first rows
+//! and rebuilt from the catalog's own definitions (`pg_get_indexdef`) before the next raw
+//! statement or the COMMIT, inside the same transaction, so a failed seeding leaves the
+//! schema as it was and a committed one has exactly the schema its migrations made.
+
+use std::fmt::Write as _;
+
+use sea_orm::sqlx::{self, PgConnection, Row as _};
+use sea_orm::{DbErr, Statement, Value};
+
+use super::{Batch, arguments, db_err};
+use crate::options::Profile;
+
+/// COPY data goes to the server in messages of about this size: big enough that per-message
+/// costs vanish, small enough that no batch is held twice in memory.
+const CHUNK: usize = 256 * 1024;
+
+/// The indexes [`prepare`] dropped, with the statements that build them again.
+#[derive(Default)]
+pub(crate) struct Restore {
+    indexes: Vec<(String, String)>,
+}
+
+/// Whether dropping and rebuilding indexes pays at `profile`: below a few thousand rows a
+/// table, maintaining the index as rows go in costs less than the catalog work of dropping
+/// and recreating it.
+fn indexes_after_load(profile: Profile) -> bool {
+    !matches!(profile, Profile::Tiny)
+}
+
+pub(crate) async fn prepare(
+    conn: &mut PgConnection,
+    tables: &[&'static str],
+    profile: Profile,
+) -> Result<Restore, DbErr> {
+    let mut restore = Restore::default();
+    if !indexes_after_load(profile) {
+        return Ok(restore);
+    }
+    for table in tables {
+        // Secondary indexes only: the primary key, and any index that backs a constraint
+        // (a UNIQUE constraint, or the key a foreign key refers to), stay in place.
+        let rows = sqlx::query(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), pg_get_indexdef(x.indexrelid) \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = i.relnamespace \
+             WHERE x.indrelid = to_regclass(quote_ident($1)) AND NOT x.indisprimary \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = x.indexrelid \
+                               AND d.classid = 'pg_constraint'::regclass) \
+             ORDER BY i.relname",
+        )
+        .bind(*table)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            let name: String = row.try_get(0).map_err(db_err)?;
+            let create: String = row.try_get(1).map_err(db_err)?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            restore.indexes.push((name, create));
+        }
+    }
+    Ok(restore)
+}
+
+pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<(), DbErr> {
+    for (_, create) in restore.indexes {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn write(conn: &mut PgConnection, batch: Batch, _restore: &Restore) -> Result<(), DbErr> {
+    let columns: Vec<String> = batch.columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let sql = format!("COPY \"{}\" ({}) FROM STDIN", batch.table, columns.join(", "));
+    let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err)?;
+    let mut buf = String::with_capacity(CHUNK + 64 * 1024);
+    for row in batch.rows() {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                buf.push('\t');
+            }
+            if let Err(e) = text(&mut buf, value) {
+                // Dropping the COPY would fail it too; saying why keeps the cause in the log.
+                copy.abort(e.clone()).await.map_err(db_err)?;
+                return Err(DbErr::Custom(e));
+            }
+        }
+        buf.push('\n');
+        if buf.len() >= CHUNK {
+            copy.send(buf.as_bytes()).await.map_err(db_err)?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_bytes()).await.map_err(db_err)?;
+    }
+    copy.finish().await.map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result<(), DbErr> {
+    let values = stmt.values.clone().map(|v| v.0).unwrap_or_default();
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.clone()), arguments(values))
+        .execute(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// `value` in COPY's text format: `\N` for NULL, backslash escapes for the characters COPY
+/// gives a meaning (backslash, tab, newline, carriage return).
+fn text(buf: &mut String, value: &Value) -> Result<(), String> {
+    fn escaped(buf: &mut String, s: &str) {
+        for c in s.chars() {
+            match c {
+                '\\' => buf.push_str("\\\\"),
+                '\t' => buf.push_str("\\t"),
+                '\n' => buf.push_str("\\n"),
+                '\r' => buf.push_str("\\r"),
+                c => buf.push(c),
+            }
+        }
+    }
+    fn float(buf: &mut String, x: f64) {
+        if x.is_nan() {
+            buf.push_str("NaN");
+        } else if x.is_infinite() {
+            buf.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        } else {
+            let _ = write!(buf, "{x}");
+        }
+    }
+    macro_rules! plain {
+        ($x:expr) => {
+            match $x {
+                Some(x) => {
+                    let _ = write!(buf, "{x}");
+                }
+                None => buf.push_str("\\N"),
+            }
+        };
+    }
+    match value {
+        Value::Bool(b) => buf.push_str(match b {
+            Some(true) => "t",
+            Some(false) => "f",
+            None => "\\N",
+        }),
+        Value::TinyInt(x) => plain!(x),
+        Value::SmallInt(x) => plain!(x),
+        Value::Int(x) => plain!(x),
+        Value::BigInt(x) => plain!(x),
+        Value::TinyUnsigned(x) => plain!(x),
+        Value::SmallUnsigned(x) => plain!(x),
+        Value::Unsigned(x) => plain!(x),
+        Value::BigUnsigned(x) => plain!(x),
+        Value::Float(x) => match x {
+            Some(x) => float(buf, *x as f64),
+            None => buf.push_str("\\N"),
+        },
+        Value::Double(x) => match x {
+            Some(x) => float(buf, *x),
+            None => buf.push_str("\\N"),
+        },
+        Value::Uuid(x) => plain!(x.map(|u| u.hyphenated())),
+        Value::Decimal(x) => plain!(x),
+        Value::String(s) => match s {
+            Some(s) => escaped(buf, s),
+            None => buf.push_str("\\N"),
+        },
+        Value::Char(c) => match c {
+            Some(c) => escaped(buf, c.encode_utf8(&mut [0; 4])),
+            None => buf.push_str("\\N"),
+        },
+        Value::Json(j) => match j {
+            Some(j) => escaped(buf, &j.to_string()),
+            None => buf.push_str("\\N"),
+        },
+        Value::ChronoDateTimeUtc(t) => match t {
+            Some(t) => {
+                let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+            }
+            None => buf.push_str("\\N"),
+        },
+        Value::ChronoDateTime(t) => plain!(t.map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f"))),
+        Value::ChronoDate(d) => plain!(d.map(|d| d.format("%Y-%m-%d"))),
+        Value::ChronoTime(t) => plain!(t.map(|t| t.format("%H:%M:%S%.6f"))),
+        Value::Bytes(b) => match b {
+            Some(b) => {
+                buf.push_str("\\\\x");
+                for byte in b {
+                    let _ = write!(buf, "{byte:02x}");
+                }
+            }
+            None => buf.push_str("\\N"),
+        },
+        other => return Err(format!("COPY has no text form here for {other:?}")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(values: &[Value]) -> String {
+        let mut buf = String::new();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                buf.push('\t');
+            }
+            text(&mut buf, v).unwrap();
+        }
+        buf
+    }
+
+    #[test]
+    fn copy_text_escapes_what_copy_reads_specially() {
+        assert_eq!(
+            line(&[
+                Value::from("a\tb\nc\\d\re"),
+                Value::String(None),
+                Value::from(true),
+                Value::from(serde_json::json!({"k": "v\n"})),
+                Value::from(vec![0u8, 255]),
+            ]),
+            "a\\tb\\nc\\\\d\\re\t\\N\tt\t{\"k\":\"v\\\\n\"}\t\\\\x00ff"
+        );
+    }
+
+    #[test]
+    fn copy_text_spells_times_in_utc_to_the_microsecond() {
+        use chrono::TimeZone;
+        let t = chrono::Utc.timestamp_opt(1_700_000_000, 123_456_000).unwrap();
+        assert_eq!(line(&[Value::from(t)]), "2023-11-14 22:13:20.123456+00");
+    }
+}

@@ -14,7 +14,7 @@
 //!
 //! - `prepare(conn, tables, profile) -> Restore`: called just before the first rows of
 //!   `tables` go in; may change session settings, drop indexes, and so on;
-//! - `write(conn, batch)`: puts a batch of rows in;
+//! - `write(conn, batch, restore)`: puts a batch of rows in, as `prepare` decided;
 //! - `execute(conn, statement)`: runs a raw statement of a generator (an UPDATE that
 //!   summarises rows, a sequence move);
 //! - `finish(conn, restore)`: undoes what `prepare` did (rebuilds indexes, restores
@@ -149,12 +149,16 @@ impl Writer {
             }
             match op {
                 Op::Rows(batch) => {
-                    if !self.prepared.iter().any(|(t, _)| *t == batch.table) {
-                        let restore = self.prepare(batch.table).await?;
-                        self.prepared.push((batch.table, restore));
-                    }
+                    let at = match self.prepared.iter().position(|(t, _)| *t == batch.table) {
+                        Some(at) => at,
+                        None => {
+                            let restore = self.prepare(batch.table).await?;
+                            self.prepared.push((batch.table, restore));
+                            self.prepared.len() - 1
+                        }
+                    };
                     let (table, rows) = (batch.table, batch.rows);
-                    self.write(batch)
+                    self.write(batch, at)
                         .await
                         .map_err(|e| with_context(format_args!("writing {rows} rows of {table}"), e))?;
                     progress.advance(table, rows as u64);
@@ -216,11 +220,13 @@ impl Writer {
         prepared.map_err(|e| with_context(format_args!("preparing {table} for its load"), e))
     }
 
-    async fn write(&mut self, batch: Batch) -> Result<(), DbErr> {
-        match &mut self.conn {
-            Conn::Postgres(c) => postgres::write(c, batch).await,
-            Conn::MySql(c) => mysql::write(c, batch).await,
-            Conn::Sqlite(c) => sqlite::write(c, batch).await,
+    /// Writes `batch` as the `at`-th prepared table's `prepare` decided.
+    async fn write(&mut self, batch: Batch, at: usize) -> Result<(), DbErr> {
+        match (&mut self.conn, &self.prepared[at].1) {
+            (Conn::Postgres(c), Restore::Postgres(_)) => postgres::write(c, batch).await,
+            (Conn::MySql(c), Restore::MySql(r)) => mysql::write(c, batch, r).await,
+            (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::write(c, batch, r).await,
+            _ => unreachable!("a restore of another backend"),
         }
     }
 

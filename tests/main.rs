@@ -11,6 +11,7 @@ mod util;
 
 mod backup;
 mod booking;
+mod bulk_load;
 mod cli;
 mod constraints;
 mod docs;

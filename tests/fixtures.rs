@@ -68,8 +68,7 @@ async fn factories_keep_every_rule(backend: Backend) {
     let refused = f.rate(requested.id, 5).await.unwrap_err().to_string();
     assert!(refused.contains("needs a completed booking"), "{refused}");
     for domain in [Domain::Raffle, Domain::Draw, Domain::Booking] {
-        let registry = seedbed::domains::find(domain.name()).unwrap();
-        let failing = failing_checks(db.connection(domain), registry).await;
+        let failing = failing_checks(db.connection(domain), &domain).await;
         assert!(
             failing.is_empty(),
             "{} after the factories on {backend:?}:\n  {}",
@@ -77,6 +76,29 @@ async fn factories_keep_every_rule(backend: Backend) {
             failing.join("\n  ")
         );
     }
+}
+
+backend_tests!(every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules);
+/// The fixtures iterate the registry: each registered domain, alone, gets a fixture whose
+/// every table holds rows and whose every check passes.
+async fn every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules(backend: Backend) {
+    for domain in crate::util::domains() {
+        let db = Fixture::new(*domain).url(&url(backend)).acquire().await.unwrap();
+        let counts = seedbed_seeds::row_counts(db.conn(), domain.seeder).await.unwrap();
+        let empty: Vec<&str> = counts.iter().filter(|(_, n)| *n == 0).map(|(t, _)| *t).collect();
+        assert!(empty.is_empty(), "{domain}'s fixture on {backend:?} has empty tables: {empty:?}");
+        let failing = failing_checks(db.conn(), domain).await;
+        assert!(failing.is_empty(), "{domain}'s fixture on {backend:?}:\n  {}", failing.join("\n  "));
+    }
+}
+
+#[test]
+fn the_template_fingerprint_covers_every_registered_domain() {
+    let covered: Vec<&str> = seedbed_fixtures::FINGERPRINTED_CRATES.split(',').collect();
+    let mut missing: Vec<String> = ["crates/registry", "migration", "seeds"].map(String::from).to_vec();
+    missing.extend(crate::util::domains().iter().map(|d| format!("crates/{}", d.name)));
+    missing.retain(|dir| !covered.contains(&dir.as_str()));
+    assert!(missing.is_empty(), "the fingerprint misses {missing:?}; it covers {covered:?}");
 }
 
 backend_tests!(a_dropped_fixture_leaves_nothing_behind);

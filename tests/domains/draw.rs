@@ -185,7 +185,7 @@ pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
 }
 
 /// One corruption per draw rule, in the order of the rules.
-pub fn corruptions() -> Vec<Corruption> {
+pub fn corruptions(_backend: sea_orm::DbBackend) -> Vec<Corruption> {
     let winner = "(SELECT id FROM winners ORDER BY id LIMIT 1)";
     let w_user = format!("(SELECT user_id FROM winners WHERE id = {winner})");
     let w_draw = format!("(SELECT draw_id FROM winners WHERE id = {winner})");

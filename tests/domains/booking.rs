@@ -230,7 +230,7 @@ pub async fn rejected_writes(db: &DatabaseConnection) -> Vec<Case> {
 }
 
 /// One corruption per booking rule, in the order of the rules.
-pub fn corruptions() -> Vec<Corruption> {
+pub fn corruptions(_backend: sea_orm::DbBackend) -> Vec<Corruption> {
     let admin = "(SELECT id FROM users WHERE email = 'admin@booking.example.com')";
     vec![
         corrupt(

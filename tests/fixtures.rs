@@ -101,6 +101,27 @@ fn the_template_fingerprint_covers_every_registered_domain() {
     assert!(missing.is_empty(), "the fingerprint misses {missing:?}; it covers {covered:?}");
 }
 
+/// A service's test suite that depends on `seedbed-fixtures` must not build the command line:
+/// neither the `seedbed` crate nor clap, indicatif or dotenvy are in its dependency tree.
+#[test]
+fn the_fixtures_depend_on_nothing_of_the_command_line() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "-p", "seedbed-fixtures", "-e", "normal", "--prefix", "none"])
+        .current_dir(workspace)
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && tree.contains("seedbed-registry"), "cargo tree failed\n{}", crate::util::show(&out));
+    let mut pulled: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| ["seedbed", "clap", "indicatif", "dotenvy"].contains(name))
+        .collect();
+    pulled.dedup();
+    assert!(pulled.is_empty(), "seedbed-fixtures pulls in the command line's {pulled:?}:\n{tree}");
+}
+
 backend_tests!(a_dropped_fixture_leaves_nothing_behind);
 async fn a_dropped_fixture_leaves_nothing_behind(backend: Backend) {
     let db = Fixture::new(Domain::Booking).url(&url(backend)).acquire().await.unwrap();

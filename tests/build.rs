@@ -44,6 +44,13 @@ pub mod domain_cases {{
         }}
     }}
 
+    /// The domain's fixed digest of tiny data, seed 7; `None` when it has no test file.
+    pub fn tiny_seed_7_digest(domain: &str) -> Option<&'static str> {{
+        match domain {{
+{digests}            _ => None,
+        }}
+    }}
+
     /// The writes the domain's constraints must refuse; `None` when it has no test file.
     pub async fn rejected_writes(
         domain: &str,
@@ -57,6 +64,7 @@ pub mod domain_cases {{
 "#,
         corruptions = arms("corruptions(backend)"),
         rejected = arms("rejected_writes(db).await"),
+        digests = arms("TINY_SEED_7_DIGEST"),
     )
     .unwrap();
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");

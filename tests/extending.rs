@@ -301,6 +301,12 @@ const REGISTRY_DRIVEN: &[&str] = &[
     "constraints::constraints_refuse_bad_rows::sqlite",
     "constraints::every_check_and_foreign_key_of_the_live_schema_refuses_a_violating_write::sqlite",
     "seeding::tiny_fills_every_table_and_uses_every_enumerated_value::sqlite",
+    "seeding::every_backend_holds_the_same_data::sqlite",
+    "seeding::every_check_passes_on_tiny_and_dev::sqlite",
+    "migrations::each_down_undoes_its_up::sqlite",
+    "dry_run::a_dry_run_changes_nothing::sqlite",
+    "dry_run::the_sql_of_a_dry_run_builds_the_schema_up_builds::sqlite",
+    "backup::backup_fresh_restore_gives_the_same_digest::sqlite",
     "seeding::the_catalogue_documents_every_rule",
     "docs::er_diagrams_match_the_entities",
     "fixtures::every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules::sqlite",
@@ -343,7 +349,10 @@ fn new_domain_scaffolds_a_domain_the_registry_driven_suites_cover() {
     let out = new_domain(&scratch, &["scratchdom", "--about", "a scratch domain"]);
     assert_success(&out);
     let registry = std::fs::read_to_string(scratch.join("crates/registry/src/lib.rs")).unwrap();
-    assert!(registry.contains("Scratchdom: scratchdom, seedbed_scratchdom, \"a scratch domain\";"), "{registry}");
+    assert!(
+        registry.contains("Scratchdom: scratchdom, seedbed_scratchdom, \"a scratch domain\";"),
+        "{registry}"
+    );
     let out = new_domain(&scratch, &["scratchdom"]);
     assert_eq!(out.status.code(), Some(2), "a second scaffold of one name must be refused\n{}", show(&out));
 
@@ -366,7 +375,16 @@ fn new_domain_scaffolds_a_domain_the_registry_driven_suites_cover() {
     let ours = listing();
     let mut cargo = Command::new(env!("CARGO"));
     cargo
-        .args(["test", "-q", "--offline", "-p", "seedbed-tests-scratch", "--test", "integration", "--target-dir"])
+        .args([
+            "test",
+            "-q",
+            "--offline",
+            "-p",
+            "seedbed-tests-scratch",
+            "--test",
+            "integration",
+            "--target-dir",
+        ])
         .arg(&target)
         .arg("--")
         .args(REGISTRY_DRIVEN)

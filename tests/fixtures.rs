@@ -112,7 +112,11 @@ fn the_fixtures_depend_on_nothing_of_the_command_line() {
         .output()
         .unwrap();
     let tree = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && tree.contains("seedbed-registry"), "cargo tree failed\n{}", crate::util::show(&out));
+    assert!(
+        out.status.success() && tree.contains("seedbed-registry"),
+        "cargo tree failed\n{}",
+        crate::util::show(&out)
+    );
     let mut pulled: Vec<&str> = tree
         .lines()
         .filter_map(|l| l.split_whitespace().next())

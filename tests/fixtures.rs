@@ -101,29 +101,45 @@ fn the_template_fingerprint_covers_every_registered_domain() {
     assert!(missing.is_empty(), "the fingerprint misses {missing:?}; it covers {covered:?}");
 }
 
-/// A service's test suite that depends on `seedbed-fixtures` must not build the command line:
-/// neither the `seedbed` crate nor clap, indicatif or dotenvy are in its dependency tree.
-#[test]
-fn the_fixtures_depend_on_nothing_of_the_command_line() {
+/// `cargo tree` of `seedbed-fixtures`' normal dependencies, `args` added, one package a line.
+fn fixtures_tree(args: &[&str]) -> Vec<String> {
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out = std::process::Command::new(env!("CARGO"))
         .args(["tree", "--offline", "-p", "seedbed-fixtures", "-e", "normal", "--prefix", "none"])
+        .args(args)
         .current_dir(workspace)
         .output()
         .unwrap();
-    let tree = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && tree.contains("seedbed-registry"),
-        "cargo tree failed\n{}",
-        crate::util::show(&out)
-    );
-    let mut pulled: Vec<&str> = tree
+    assert!(out.status.success(), "cargo tree failed\n{}", crate::util::show(&out));
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| ["seedbed", "clap", "indicatif", "dotenvy"].contains(name))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .collect();
-    pulled.dedup();
-    assert!(pulled.is_empty(), "seedbed-fixtures pulls in the command line's {pulled:?}:\n{tree}");
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A service's test suite that depends on `seedbed-fixtures` must not build the command line:
+/// neither the `seedbed` crate nor clap or indicatif are in its dependency tree, and dotenvy
+/// only as the database drivers' own dependency (sqlx-postgres and sqlx-mysql 0.9 depend on
+/// it unconditionally), never through a seedbed crate.
+#[test]
+fn the_fixtures_depend_on_nothing_of_the_command_line() {
+    let tree = fixtures_tree(&[]);
+    assert!(tree.iter().any(|p| p == "seedbed-registry"), "{tree:?}");
+    let cli: Vec<&String> =
+        tree.iter().filter(|p| ["seedbed", "clap", "indicatif"].contains(&p.as_str())).collect();
+    assert!(cli.is_empty(), "seedbed-fixtures pulls in the command line's {cli:?}:\n{tree:?}");
+    if tree.iter().any(|p| p == "dotenvy") {
+        let mut through = fixtures_tree(&["-i", "dotenvy", "--depth", "1"]);
+        through.retain(|p| p != "dotenvy");
+        through.retain(|p| !["sqlx-mysql", "sqlx-postgres"].contains(&p.as_str()));
+        assert!(
+            through.is_empty(),
+            "dotenvy reaches seedbed-fixtures through {through:?}, not only the drivers"
+        );
+    }
 }
 
 backend_tests!(a_dropped_fixture_leaves_nothing_behind);

@@ -1,7 +1,7 @@
 //! The registry: the one place where a domain is declared. Everything that works on "every
 //! domain" (the command line's `--domain`, the fixtures and their template fingerprint, the
 //! bench, the data-driven tests) iterates over [`DOMAINS`], so adding a domain is one line in
-//! the [`domains!`] list below (plus the domain's own entity crate, migrations and seeder,
+//! the `domains!` list below (plus the domain's own entity crate, migrations and seeder,
 //! which `seedbed new-domain NAME` scaffolds).
 //!
 //! The crate is a library without I/O or command-line dependencies, so that a service's test

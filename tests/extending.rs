@@ -300,7 +300,7 @@ const REGISTRY_DRIVEN: &[&str] = &[
     "integrity::every_registered_domain_has_a_test_file_and_every_test_file_a_domain",
     "constraints::constraints_refuse_bad_rows::sqlite",
     "constraints::every_check_and_foreign_key_of_the_live_schema_refuses_a_violating_write::sqlite",
-    "seeding::tiny_fills_every_table_and_uses_every_enumerated_value::sqlite",
+    "seeding::tiny_fills_every_table_and_uses_every_enumerated_value",
     "seeding::every_backend_holds_the_same_data::sqlite",
     "seeding::every_check_passes_on_tiny_and_dev::sqlite",
     "migrations::each_down_undoes_its_up::sqlite",
@@ -367,6 +367,16 @@ fn new_domain_scaffolds_a_domain_the_registry_driven_suites_cover() {
     };
     rename_bin(scratch.join("tests/Cargo.toml"));
     rename_bin(scratch.join("tests/util.rs"));
+    // That binary's main names the CLI crate by its dependency key (`seedbed`), which the
+    // renamed package's own main no longer does: give it the original main.
+    std::fs::copy(workspace.join("crates/seedbed/src/main.rs"), scratch.join("tests/cli_main.rs")).unwrap();
+    let manifest = scratch.join("tests/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("path = \"../crates/seedbed/src/main.rs\"", "path = \"cli_main.rs\""),
+    )
+    .unwrap();
     let target = std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_owned();
     let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
     let listing = || -> std::collections::BTreeSet<std::ffi::OsString> {

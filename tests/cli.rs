@@ -729,7 +729,7 @@ impl Drop for PasswordUser {
     fn drop(&mut self) {
         let (admin, name) = (&self.admin, &self.name);
         self.rt.block_on(async {
-            for db in ["raffle", "draw", "booking"] {
+            for db in seedbed_registry::names() {
                 let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}_{db}`")).await;
             }
             let _ = admin.execute_unprepared(&format!("DROP USER IF EXISTS '{name}'@'%'")).await;

@@ -58,16 +58,11 @@ pub fn update_where(
         .to_owned()
 }
 
-/// Each domain's cases: its one registration line for this test.
+/// Each domain's cases, from its file `tests/domains/<name>.rs`.
 async fn rejected_writes(domain: &str, db: &DatabaseConnection) -> Vec<Case> {
-    match domain {
-        "raffle" => crate::raffle::rejected_writes(db).await,
-        "draw" => crate::draw::rejected_writes(db).await,
-        "booking" => crate::booking::rejected_writes(db).await,
-        other => panic!(
-            "no constraint cases for domain {other}: write them in tests/{other}.rs and register them here"
-        ),
-    }
+    crate::domain_cases::rejected_writes(domain, db).await.unwrap_or_else(|| {
+        panic!("no constraint cases for domain {domain}: write `pub async fn rejected_writes` in tests/domains/{domain}.rs")
+    })
 }
 
 backend_tests!(constraints_refuse_bad_rows);

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use sea_orm::DbBackend;
 use sea_orm::sea_query::TableCreateStatement;
-use seedbed::Domain;
 use seedbed::docs::{er_diagram, with_diagram};
+use seedbed_registry::Domain;
 
 use crate::util::{assert_success, domains, run, seedbed_command, show};
 
@@ -35,7 +35,7 @@ fn raffle_without_its_last_table(backend: DbBackend) -> Vec<TableCreateStatement
 
 #[test]
 fn a_changed_entity_makes_the_diagram_stale() {
-    let raffle = seedbed::domains::find("raffle").unwrap();
+    let raffle = seedbed_registry::find("raffle").unwrap();
     let changed = Domain { entities: raffle_without_its_last_table, ..*raffle };
     let page = std::fs::read_to_string(pages().join("raffle.md")).unwrap();
     assert_ne!(with_diagram(&page, &er_diagram(&changed)), page, "dropping audit_logs went unnoticed");

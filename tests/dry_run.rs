@@ -73,7 +73,11 @@ async fn a_dry_run_changes_nothing(backend: Backend) {
             assert_success(&out);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(stdout.contains("nothing was changed"), "{}", show(&out));
-            assert!(!statements(&stdout).is_empty(), "{args:?} printed no SQL\n{}", show(&out));
+            // `up` after the first migration has SQL to show only when there is a second one (a
+            // new domain starts with one).
+            if args[1] != "up" || (domain.migrator)().versions().len() > 1 {
+                assert!(!statements(&stdout).is_empty(), "{args:?} printed no SQL\n{}", show(&out));
+            }
             let after = state(&db).await;
             let diff = before.0.diff(&after.0);
             assert!(diff.is_empty(), "{args:?} changed the schema:\n  {}", diff.join("\n  "));

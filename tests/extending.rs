@@ -348,3 +348,144 @@ fn generate_writes_a_migration_that_compiles_and_is_pending() {
     assert_eq!(pending, 1, "the generated migration is not listed as pending\n{}", show(&out));
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+/// Every file under `dir`, relative, with its contents: what "nothing written" compares.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.insert(path.strip_prefix(dir).unwrap().to_owned(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The registry-driven tests the scratch domain must pass, on SQLite (the other backends run
+/// the same code over the same registry in the main suite).
+const REGISTRY_DRIVEN: &[&str] = &[
+    "entities::entities_agree_with_migrations::sqlite",
+    "entities::each_seeders_tables_are_its_entities_parents_first",
+    "integrity::each_rule_check_catches_its_corruption::sqlite",
+    "integrity::each_orphan_check_catches_a_dangling_key::sqlite",
+    "integrity::every_registered_domain_has_a_test_file_and_every_test_file_a_domain",
+    "constraints::constraints_refuse_bad_rows::sqlite",
+    "constraints::every_check_and_foreign_key_of_the_live_schema_refuses_a_violating_write::sqlite",
+    "seeding::tiny_fills_every_table_and_uses_every_enumerated_value",
+    "seeding::every_backend_holds_the_same_data::sqlite",
+    "seeding::every_check_passes_on_tiny_and_dev::sqlite",
+    "migrations::each_down_undoes_its_up::sqlite",
+    "dry_run::a_dry_run_changes_nothing::sqlite",
+    "dry_run::the_sql_of_a_dry_run_builds_the_schema_up_builds::sqlite",
+    "backup::backup_fresh_restore_gives_the_same_digest::sqlite",
+    "seeding::the_catalogue_documents_every_rule",
+    "docs::er_diagrams_match_the_entities",
+    "fixtures::every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules::sqlite",
+    "fixtures::the_template_fingerprint_covers_every_registered_domain",
+];
+
+#[test]
+fn new_domain_scaffolds_a_domain_the_registry_driven_suites_cover() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let scratch = std::env::temp_dir().join(format!("seedbed-new-domain-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    copy_sources(workspace, &scratch);
+    let new_domain = |dir: &Path, args: &[&str]| {
+        let mut cmd = seedbed_command();
+        cmd.arg("new-domain").args(args).current_dir(dir);
+        run(cmd)
+    };
+
+    // Bad input: one line, exit 2, nothing written.
+    let before = snapshot(&scratch);
+    let outside = std::env::temp_dir().join(format!("seedbed-not-a-workspace-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    for (dir, args, says) in [
+        (&scratch, &["draw"][..], "`draw` is taken"),
+        (&scratch, &["Room-Booking"][..], "is not a valid domain name"),
+        (&scratch, &["type"][..], "is a Rust keyword"),
+        (&scratch, &["seeds"][..], "names a part of seedbed itself"),
+        (&scratch, &["scratchdom", "--about", "say \"hi\""][..], "--about must be one line"),
+        (&outside, &["scratchdom"][..], "no seedbed workspace"),
+    ] {
+        let out = new_domain(dir, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "new-domain {args:?} must be refused\n{}", show(&out));
+        assert!(stderr.contains(says) && stderr.trim().lines().count() == 1, "{args:?}: {}", show(&out));
+    }
+    assert!(snapshot(&scratch) == before, "a refused new-domain wrote something");
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none(), "new-domain wrote outside a workspace");
+    std::fs::remove_dir_all(&outside).ok();
+
+    let out = new_domain(&scratch, &["scratchdom", "--about", "a scratch domain"]);
+    assert_success(&out);
+    let registry = std::fs::read_to_string(scratch.join("crates/registry/src/lib.rs")).unwrap();
+    assert!(
+        registry.contains("Scratchdom: scratchdom, seedbed_scratchdom, \"a scratch domain\";"),
+        "{registry}"
+    );
+    let out = new_domain(&scratch, &["scratchdom"]);
+    assert_eq!(out.status.code(), Some(2), "a second scaffold of one name must be refused\n{}", show(&out));
+
+    // The scratch workspace's suites, run on the registry that now holds four domains. It
+    // builds into this workspace's target directory (see the test above for why packages are
+    // renamed), and its copy of the CLI binary gets a name of its own too, so that it never
+    // replaces the binary the other tests run.
+    rename_packages(&scratch);
+    let rename_bin = |path: PathBuf| {
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("seedbed-cli", "seedbed-cli-scratch")).unwrap();
+    };
+    rename_bin(scratch.join("tests/Cargo.toml"));
+    rename_bin(scratch.join("tests/util.rs"));
+    // That binary's main names the CLI crate by its dependency key (`seedbed`), which the
+    // renamed package's own main no longer does: give it the original main.
+    std::fs::copy(workspace.join("crates/seedbed/src/main.rs"), scratch.join("tests/cli_main.rs")).unwrap();
+    let manifest = scratch.join("tests/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("path = \"../crates/seedbed/src/main.rs\"", "path = \"cli_main.rs\""),
+    )
+    .unwrap();
+    let target = std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_owned();
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
+    let listing = || -> std::collections::BTreeSet<std::ffi::OsString> {
+        std::fs::read_dir(&deps).unwrap().map(|e| e.unwrap().file_name()).collect()
+    };
+    let ours = listing();
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args([
+            "test",
+            "-q",
+            "--offline",
+            "-p",
+            "seedbed-tests-scratch",
+            "--test",
+            "integration",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .arg("--")
+        .args(REGISTRY_DRIVEN)
+        .arg("--exact")
+        .current_dir(&scratch);
+    let out = run(cargo);
+    for scratch_artifact in listing().difference(&ours) {
+        let _ = std::fs::remove_file(deps.join(scratch_artifact));
+    }
+    let _ = std::fs::remove_file(target.join("debug/seedbed-cli-scratch"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("test result: ok. {} passed", REGISTRY_DRIVEN.len())),
+        "the registry-driven suites did not all pass on the scaffolded domain\n{}",
+        show(&out)
+    );
+    std::fs::remove_dir_all(&scratch).ok();
+}

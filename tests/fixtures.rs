@@ -68,13 +68,76 @@ async fn factories_keep_every_rule(backend: Backend) {
     let refused = f.rate(requested.id, 5).await.unwrap_err().to_string();
     assert!(refused.contains("needs a completed booking"), "{refused}");
     for domain in [Domain::Raffle, Domain::Draw, Domain::Booking] {
-        let registry = seedbed::domains::find(domain.name()).unwrap();
-        let failing = failing_checks(db.connection(domain), registry).await;
+        let failing = failing_checks(db.connection(domain), &domain).await;
         assert!(
             failing.is_empty(),
             "{} after the factories on {backend:?}:\n  {}",
             domain.name(),
             failing.join("\n  ")
+        );
+    }
+}
+
+backend_tests!(every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules);
+/// The fixtures iterate the registry: each registered domain, alone, gets a fixture whose
+/// every table holds rows and whose every check passes.
+async fn every_registered_domain_gets_a_seeded_fixture_that_keeps_its_rules(backend: Backend) {
+    for domain in crate::util::domains() {
+        let db = Fixture::new(*domain).url(&url(backend)).acquire().await.unwrap();
+        let counts = seedbed_seeds::row_counts(db.conn(), domain.seeder).await.unwrap();
+        let empty: Vec<&str> = counts.iter().filter(|(_, n)| *n == 0).map(|(t, _)| *t).collect();
+        assert!(empty.is_empty(), "{domain}'s fixture on {backend:?} has empty tables: {empty:?}");
+        let failing = failing_checks(db.conn(), domain).await;
+        assert!(failing.is_empty(), "{domain}'s fixture on {backend:?}:\n  {}", failing.join("\n  "));
+    }
+}
+
+#[test]
+fn the_template_fingerprint_covers_every_registered_domain() {
+    let covered: Vec<&str> = seedbed_fixtures::FINGERPRINTED_CRATES.split(',').collect();
+    let mut missing: Vec<String> = ["crates/registry", "migration", "seeds"].map(String::from).to_vec();
+    missing.extend(crate::util::domains().iter().map(|d| format!("crates/{}", d.name)));
+    missing.retain(|dir| !covered.contains(&dir.as_str()));
+    assert!(missing.is_empty(), "the fingerprint misses {missing:?}; it covers {covered:?}");
+}
+
+/// `cargo tree` of `seedbed-fixtures`' normal dependencies, `args` added, one package a line.
+fn fixtures_tree(args: &[&str]) -> Vec<String> {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "-p", "seedbed-fixtures", "-e", "normal", "--prefix", "none"])
+        .args(args)
+        .current_dir(workspace)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo tree failed\n{}", crate::util::show(&out));
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A service's test suite that depends on `seedbed-fixtures` must not build the command line:
+/// neither the `seedbed` crate nor clap or indicatif are in its dependency tree, and dotenvy
+/// only as the database drivers' own dependency (sqlx-postgres and sqlx-mysql 0.9 depend on
+/// it unconditionally), never through a seedbed crate.
+#[test]
+fn the_fixtures_depend_on_nothing_of_the_command_line() {
+    let tree = fixtures_tree(&[]);
+    assert!(tree.iter().any(|p| p == "seedbed-registry"), "{tree:?}");
+    let cli: Vec<&String> =
+        tree.iter().filter(|p| ["seedbed", "clap", "indicatif"].contains(&p.as_str())).collect();
+    assert!(cli.is_empty(), "seedbed-fixtures pulls in the command line's {cli:?}:\n{tree:?}");
+    if tree.iter().any(|p| p == "dotenvy") {
+        let mut through = fixtures_tree(&["-i", "dotenvy", "--depth", "1"]);
+        through.retain(|p| p != "dotenvy");
+        through.retain(|p| !["sqlx-mysql", "sqlx-postgres"].contains(&p.as_str()));
+        assert!(
+            through.is_empty(),
+            "dotenvy reaches seedbed-fixtures through {through:?}, not only the drivers"
         );
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{ColumnType, TableName, TableRef};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
-use seedbed::Domain;
 use seedbed_core::Backend;
+use seedbed_registry::Domain;
 use seedbed_seeds::Profile;
 
 use crate::seeding::{failing_checks, options, seeded};
@@ -40,16 +40,22 @@ pub fn new_uuid(backend: DbBackend) -> &'static str {
     }
 }
 
-/// Each domain's corruptions: its one registration line for this test.
+/// Each domain's corruptions, from its file `tests/domains/<name>.rs`.
 fn corruptions(domain: &str, backend: DbBackend) -> Vec<Corruption> {
-    match domain {
-        "raffle" => crate::raffle::corruptions(backend),
-        "draw" => crate::draw::corruptions(),
-        "booking" => crate::booking::corruptions(),
-        other => {
-            panic!("no corruptions for domain {other}: write them in tests/{other}.rs and register them here")
-        }
-    }
+    crate::domain_cases::corruptions(domain, backend).unwrap_or_else(|| {
+        panic!("no corruptions for domain {domain}: write `pub fn corruptions` in tests/domains/{domain}.rs")
+    })
+}
+
+#[test]
+fn every_registered_domain_has_a_test_file_and_every_test_file_a_domain() {
+    let mut registered = seedbed_registry::names();
+    registered.sort();
+    assert_eq!(
+        crate::domain_cases::NAMES,
+        registered,
+        "tests/domains/ holds one file per registered domain, named after it"
+    );
 }
 
 async fn failing_after(db: &DatabaseConnection, domain: &Domain, sql: &[String]) -> Vec<String> {

@@ -11,7 +11,7 @@ use seedbed_migration::{HISTORY_TABLE, State};
 
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
 
-fn draw() -> &'static seedbed::Domain {
+fn draw() -> &'static seedbed_registry::Domain {
     domains().iter().find(|d| d.name == "draw").expect("the draw domain")
 }
 

@@ -193,7 +193,7 @@ impl MigrationTrait for Marker {
     }
 }
 
-fn with_marker(domain: &seedbed::Domain, source: &str) -> Migrator {
+fn with_marker(domain: &seedbed_registry::Domain, source: &str) -> Migrator {
     let mut migrations = (domain.migrator)().into_migrations();
     migrations.push(Migration::new(Marker, source));
     Migrator::new(domain.name, migrations)
@@ -308,7 +308,7 @@ async fn postgres_indexes_can_be_built_concurrently() {
     }
 }
 
-fn draw() -> &'static seedbed::Domain {
+fn draw() -> &'static seedbed_registry::Domain {
     domains().iter().find(|d| d.name == "draw").expect("the draw domain")
 }
 

@@ -8,8 +8,8 @@ use std::sync::{Mutex, OnceLock};
 
 use sea_orm::sqlx::{Connection, Row};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr, sqlx};
-use seedbed::{DOMAINS, Domain};
 use seedbed_core::{Backend, Target};
+use seedbed_registry::{DOMAINS, Domain};
 use seedbed_testserver::Kind;
 
 /// Defines one test per backend: `backend_tests!(name)` makes `name::sqlite`,

@@ -6,6 +6,18 @@
 //! ([`load`]), its well-known accounts and its integrity checks. Randomness comes from one seeded stream per (domain, table)
 //! ([`stream::Streams`]), so the same [`SeedOptions`] give the same rows on every backend.
 //! This crate is the only one that depends on `fake`.
+//!
+//! ```
+//! use sea_orm::DbBackend;
+//! use seedbed_seeds::{Profile, SeedOptions, Seeder};
+//!
+//! let seeder = &seedbed_seeds::draw::SEEDER;
+//! let opts = SeedOptions { profile: Profile::Dev, ..Default::default() };
+//! assert!(opts.count(10, 1_000) >= 1_000);
+//! // Its integrity catalogue: an orphan check per foreign key, then the business rules.
+//! let checks = seedbed_seeds::checks(seeder, DbBackend::Sqlite);
+//! assert!(checks.len() > seeder.rules(DbBackend::Sqlite).len());
+//! ```
 
 pub mod accounts;
 pub mod checks;

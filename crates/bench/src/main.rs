@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use sea_orm::sqlx::{self, ConnectOptions, Connection, Executor, Row};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use seedbed::DOMAINS;
 use seedbed_core::Target;
+use seedbed_registry::DOMAINS;
 
 struct Run {
     wall: Duration,
@@ -385,9 +385,7 @@ async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("seedbed-bench-fixtures-{}", std::process::id()));
     for backend in backends {
         let url = bench_url(backend, &dir)?;
-        for (label, domains) in
-            [("draw", vec![Domain::Draw]), ("all three", vec![Domain::Raffle, Domain::Draw, Domain::Booking])]
-        {
+        for (label, domains) in [("draw", vec![Domain::Draw]), ("every domain", DOMAINS.to_vec())] {
             for profile in [Profile::Tiny, Profile::Dev] {
                 let opts = seedbed_seeds::SeedOptions { profile, ..Default::default() };
                 let hash = seedbed_seeds::accounts::dev_password_hash();
@@ -396,11 +394,9 @@ async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
                     let target = Target::parse(&url)?.with_prefix(&format!("bench_scratch_{run}_"))?;
                     let started = Instant::now();
                     for d in &domains {
-                        let domain = seedbed::domains::find(d.name()).unwrap();
                         let db = target.connect(d.name()).await?;
-                        (domain.migrator)().up(&db, None).await?;
-                        seedbed_seeds::seed(&db, domain.seeder, opts, false, &seedbed_seeds::Quiet, &hash)
-                            .await?;
+                        (d.migrator)().up(&db, None).await?;
+                        seedbed_seeds::seed(&db, d.seeder, opts, false, &seedbed_seeds::Quiet, &hash).await?;
                     }
                     scratch.push(started.elapsed());
                     for d in &domains {

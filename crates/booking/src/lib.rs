@@ -3,6 +3,11 @@
 //! rate completed jobs, and get push, SMS, mail and in-app notifications.
 //!
 //! One module per table, [`enums`] beside them, and a [`prelude`]. The crate does no I/O.
+//!
+//! ```
+//! let tables = seedbed_booking::create_statements(sea_orm::DbBackend::MySql);
+//! assert!(!tables.is_empty());
+//! ```
 
 pub mod enums;
 pub mod prelude;

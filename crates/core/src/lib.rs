@@ -3,6 +3,16 @@
 //!
 //! This crate knows nothing about any particular domain: it is handed a domain's name and
 //! turns it into a namespace (a PostgreSQL schema, a MariaDB database or a SQLite file).
+//!
+//! ```
+//! use seedbed_core::{Backend, Target};
+//!
+//! let target = Target::parse("postgres://app:secret@db.internal:5432/app")?.with_prefix("dev_")?;
+//! assert_eq!(target.backend(), Backend::Postgres);
+//! assert_eq!(target.namespace("draw"), "dev_draw");
+//! assert!(!target.redacted().contains("secret"));
+//! # Ok::<(), seedbed_core::TargetError>(())
+//! ```
 
 mod backup;
 mod connect;

@@ -150,7 +150,7 @@ impl Target {
         &self,
         domain: &str,
         timeout: Duration,
-        waiting: impl FnMut(&str),
+        waiting: impl FnMut(&str) + Send,
     ) -> Result<DomainLock, LockError> {
         self.lock_as(domain, timeout, &holder_label("seedbed"), waiting).await
     }
@@ -162,7 +162,7 @@ impl Target {
         domain: &str,
         timeout: Duration,
         who: &str,
-        waiting: impl FnMut(&str),
+        waiting: impl FnMut(&str) + Send,
     ) -> Result<DomainLock, LockError> {
         self.lock_with(domain, timeout, who, LockPolicy::default(), waiting).await
     }
@@ -177,7 +177,7 @@ impl Target {
         timeout: Duration,
         who: &str,
         policy: LockPolicy,
-        mut say: impl FnMut(&str),
+        mut say: impl FnMut(&str) + Send,
     ) -> Result<DomainLock, LockError> {
         let started = Instant::now();
         let mut announced = false;
@@ -268,7 +268,7 @@ impl Target {
         who: &str,
         length: Duration,
         create: bool,
-        waiting: &mut dyn FnMut(&str),
+        waiting: &mut (dyn FnMut(&str) + Send),
         took_over: &mut Option<String>,
     ) -> Result<Option<Lease>, LockError> {
         let namespace = self.namespace(domain);
@@ -346,7 +346,7 @@ impl Target {
         domain: &str,
         timeout: Duration,
         who: &str,
-        waiting: &mut dyn FnMut(&str),
+        waiting: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Held, LockError> {
         let namespace = self.namespace(domain);
         let started = Instant::now();

@@ -2,6 +2,15 @@
 //! draws with a capped number of entries, and one entrant per draw wins its prize.
 //!
 //! One module per table, [`enums`] beside them, and a [`prelude`]. The crate does no I/O.
+//!
+//! ```
+//! use sea_orm::ActiveEnum;
+//! use seedbed_draw::prelude::*;
+//!
+//! let tables = seedbed_draw::create_statements(sea_orm::DbBackend::Sqlite);
+//! assert!(!tables.is_empty());
+//! assert_eq!(TransactionType::DrawEntry.to_value(), "draw_entry");
+//! ```
 
 pub mod enums;
 pub mod prelude;

@@ -5,6 +5,15 @@
 //! One module per table, [`enums`] beside them, three read-only view entities, and a
 //! [`prelude`]. The crate does no I/O: it describes the schema the migrations build, and
 //! [`create_statements`] lets tests compare the two.
+//!
+//! ```
+//! use sea_orm::ActiveEnum;
+//! use seedbed_raffle::prelude::*;
+//!
+//! let tables = seedbed_raffle::create_statements(sea_orm::DbBackend::Postgres);
+//! assert!(tables.len() > seedbed_raffle::VIEWS.len());
+//! assert_eq!(RaffleStatus::Completed.to_value(), "completed");
+//! ```
 
 pub mod enums;
 pub mod prelude;

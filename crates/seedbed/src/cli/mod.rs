@@ -17,6 +17,7 @@ mod docs;
 mod dotenv;
 mod generate;
 mod migrate;
+mod new_domain;
 mod progress;
 mod rehearse;
 mod signals;
@@ -68,6 +69,8 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Regenerate the ER diagrams in docs/domains from the entities (or check them).
     Docs(docs::DocsArgs),
+    /// Scaffold a new domain (entities, migrations, seeder, rule, tests, page) and register it.
+    NewDomain(new_domain::NewDomainArgs),
 }
 
 /// A mistake in the command line found after parsing, e.g. an unusable URL.
@@ -188,7 +191,7 @@ impl Command {
     /// Whether the command reads or writes a database (and so wants its URL).
     fn uses_database(&self) -> bool {
         match self {
-            Command::Docs(_) => false,
+            Command::Docs(_) | Command::NewDomain(_) => false,
             Command::Migrate(args) => args.uses_database(),
             _ => true,
         }
@@ -205,6 +208,7 @@ async fn run(cli: Cli, watch: signals::Watch) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
         Command::Docs(args) => docs::run(args),
+        Command::NewDomain(args) => new_domain::run(args),
     }
 }
 

@@ -63,7 +63,10 @@ impl Parse for Opt {
         }
         input.parse::<Token![=]>()?;
         let value: Lit = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), format!("`{name}` takes a literal, e.g. {}", example(&name.to_string())))
+            syn::Error::new(
+                e.span(),
+                format!("`{name}` takes a literal, e.g. {}", example(&name.to_string())),
+            )
         })?;
         Ok(Opt::Value(name, value))
     }
@@ -111,7 +114,10 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
         match opt {
             Opt::Domains(span, list) => {
                 if list.is_empty() {
-                    return Err(syn::Error::new(span, "domains(..) names at least one domain, e.g. domains(draw)"));
+                    return Err(syn::Error::new(
+                        span,
+                        "domains(..) names at least one domain, e.g. domains(draw)",
+                    ));
                 }
                 o.domains = list;
             }
@@ -119,7 +125,10 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
                 ("profile", Lit::Str(s)) => o.profile = Some(s),
                 ("seed", Lit::Int(i)) => {
                     i.base10_parse::<u64>().map_err(|_| {
-                        syn::Error::new(i.span(), "`seed` is a whole number from 0 to 2^64 - 1, e.g. seed = 42")
+                        syn::Error::new(
+                            i.span(),
+                            "`seed` is a whole number from 0 to 2^64 - 1, e.g. seed = 42",
+                        )
                     })?;
                     o.seed = Some(i);
                 }
@@ -133,7 +142,9 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
                     other => {
                         return Err(syn::Error::new(
                             s.span(),
-                            format!("unknown mode \"{other}\": mode is \"copy\" (the default) or \"rollback\""),
+                            format!(
+                                "unknown mode \"{other}\": mode is \"copy\" (the default) or \"rollback\""
+                            ),
                         ));
                     }
                 },
@@ -159,7 +170,10 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let f: ItemFn = syn::parse2(item)?;
     let sig = &f.sig;
     if sig.asyncness.is_none() {
-        return Err(syn::Error::new_spanned(&sig.fn_token, "#[seedbed_fixtures::test] goes on an `async fn`"));
+        return Err(syn::Error::new_spanned(
+            &sig.fn_token,
+            "#[seedbed_fixtures::test] goes on an `async fn`",
+        ));
     }
     if sig.inputs.len() != 1 || !sig.generics.params.is_empty() {
         let what = if o.rollback { "db: seedbed_fixtures::TxDb" } else { "db: seedbed_fixtures::Db" };
@@ -168,7 +182,8 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
             format!("a #[seedbed_fixtures::test] function takes the fixture as its one argument: `{what}`"),
         ));
     }
-    let (attrs, vis, name, inputs, output, block) = (&f.attrs, &f.vis, &sig.ident, &sig.inputs, &sig.output, &f.block);
+    let (attrs, vis, name, inputs, output, block) =
+        (&f.attrs, &f.vis, &sig.ident, &sig.inputs, &sig.output, &f.block);
 
     // Each name is checked by a `const` evaluation in seedbed-fixtures, spanned at the user's
     // token so that the compiler's error points there.
@@ -245,17 +260,29 @@ mod tests {
                 "domains(draw, booking), profile = \"dev\", seed = 7, scale = 2, now = \"2026-01-01T00:00:00Z\", url = \"sqlite:///tmp/x\", keep = false, mode = \"rollback\"",
                 "expanded",
             ),
-            ("domains(draw), sead = 42", "unknown option `sead`: the options are domains(..), profile, seed, scale, now, url, keep, mode"),
+            (
+                "domains(draw), sead = 42",
+                "unknown option `sead`: the options are domains(..), profile, seed, scale, now, url, keep, mode",
+            ),
             ("domains(draw), profile = tiny", "`profile` takes a literal, e.g. profile = \"tiny\""),
             ("domains(draw), profile = 3", "`profile` takes a value like profile = \"tiny\""),
             ("domains(draw), seed = \"42\"", "`seed` takes a value like seed = 42"),
             ("domains(draw), seed = -1", "`seed` is a whole number from 0 to 2^64 - 1, e.g. seed = 42"),
-            ("domains(draw), seed = 99999999999999999999", "`seed` is a whole number from 0 to 2^64 - 1, e.g. seed = 42"),
+            (
+                "domains(draw), seed = 99999999999999999999",
+                "`seed` is a whole number from 0 to 2^64 - 1, e.g. seed = 42",
+            ),
             ("domains(draw), seed = x", "`seed` takes a literal, e.g. seed = 42"),
-            ("domains(draw), mode = \"savepoint\"", "unknown mode \"savepoint\": mode is \"copy\" (the default) or \"rollback\""),
+            (
+                "domains(draw), mode = \"savepoint\"",
+                "unknown mode \"savepoint\": mode is \"copy\" (the default) or \"rollback\"",
+            ),
             ("domains(draw), seed = 1, seed = 2", "`seed` is given twice"),
             ("domains()", "domains(..) names at least one domain, e.g. domains(draw)"),
-            ("profile = \"tiny\"", "#[seedbed_fixtures::test] needs the fixture's domains, e.g. #[seedbed_fixtures::test(domains(draw))]"),
+            (
+                "profile = \"tiny\"",
+                "#[seedbed_fixtures::test] needs the fixture's domains, e.g. #[seedbed_fixtures::test(domains(draw))]",
+            ),
             ("domains(draw), keep", "`keep` takes a value: `keep = …`"),
         ];
         let wrong: Vec<String> = cases
@@ -282,7 +309,11 @@ mod tests {
     fn domains_and_profile_are_checked_by_name_in_the_fixtures_crate() {
         let attr: TokenStream = "domains(draw, lottery), profile = \"huge\"".parse().unwrap();
         let out = expand(attr, "async fn t(db: Db) {}".parse().unwrap()).unwrap().to_string();
-        for wanted in ["__private :: domain (\"lottery\")", "__private :: profile (\"huge\")", "# [:: core :: prelude :: v1 :: test]"] {
+        for wanted in [
+            "__private :: domain (\"lottery\")",
+            "__private :: profile (\"huge\")",
+            "# [:: core :: prelude :: v1 :: test]",
+        ] {
             assert!(out.contains(wanted), "{wanted} missing from the expansion:\n{out}");
         }
     }

@@ -182,6 +182,22 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
             format!("a #[seedbed_fixtures::test] function takes the fixture as its one argument: `{what}`"),
         ));
     }
+    // The handle's type follows the mode; say so rather than leave it to a type mismatch.
+    if let Some(syn::FnArg::Typed(arg)) = sig.inputs.first()
+        && let syn::Type::Path(ty) = &*arg.ty
+        && let Some(last) = ty.path.segments.last()
+    {
+        let wrong = match (o.rollback, last.ident.to_string().as_str()) {
+            (true, "Db") => Some("mode = \"rollback\" hands the test a `TxDb`: write `db: TxDb`"),
+            (false, "TxDb") => {
+                Some("a `TxDb` comes with mode = \"rollback\"; without it the test gets a copy: `db: Db`")
+            }
+            _ => None,
+        };
+        if let Some(message) = wrong {
+            return Err(syn::Error::new_spanned(&arg.ty, message));
+        }
+    }
     let (attrs, vis, name, inputs, output, block) =
         (&f.attrs, &f.vis, &sig.ident, &sig.inputs, &sig.output, &f.block);
 
@@ -245,7 +261,8 @@ mod tests {
     /// The message the macro gives for `attr` on a plain async test, or "expanded".
     fn error_for(attr: &str) -> String {
         let attr: TokenStream = attr.parse().expect("tokens");
-        let item: TokenStream = "async fn t(db: Db) {}".parse().expect("tokens");
+        let handle = if attr.to_string().contains("rollback") { "TxDb" } else { "Db" };
+        let item: TokenStream = format!("async fn t(db: {handle}) {{}}").parse().expect("tokens");
         match expand(attr, item) {
             Ok(_) => "expanded".to_owned(),
             Err(e) => e.to_string(),
@@ -298,10 +315,15 @@ mod tests {
         let attr: TokenStream = "domains(draw)".parse().unwrap();
         let not_async = expand(attr.clone(), "fn t(db: Db) {}".parse().unwrap()).unwrap_err();
         assert_eq!(not_async.to_string(), "#[seedbed_fixtures::test] goes on an `async fn`");
-        let no_arg = expand(attr, "async fn t() {}".parse().unwrap()).unwrap_err();
+        let no_arg = expand(attr.clone(), "async fn t() {}".parse().unwrap()).unwrap_err();
         assert_eq!(
             no_arg.to_string(),
             "a #[seedbed_fixtures::test] function takes the fixture as its one argument: `db: seedbed_fixtures::Db`"
+        );
+        let tx_in_copy_mode = expand(attr, "async fn t(db: TxDb) {}".parse().unwrap()).unwrap_err();
+        assert_eq!(
+            tx_in_copy_mode.to_string(),
+            "a `TxDb` comes with mode = \"rollback\"; without it the test gets a copy: `db: Db`"
         );
     }
 

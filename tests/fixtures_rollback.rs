@@ -75,14 +75,21 @@ enum Outcome {
 backend_tests!(a_transaction_committed_early_fails_the_test);
 async fn a_transaction_committed_early_fails_the_test(backend: Backend) {
     let ddl = if backend == Backend::MySql { Outcome::Reported } else { Outcome::RolledBack };
-    let cases = [("CREATE TABLE scratch_rollback (id INT)", ddl), ("COMMIT", Outcome::Reported)];
-    for (statement, outcome) in cases {
+    let cases = [
+        // (statement, whether it fails, what it does to the shared copy)
+        ("CREATE TABLE scratch_rollback (id INT)", false, ddl),
+        ("COMMIT", false, Outcome::Reported),
+        // A failing statement (PostgreSQL then refuses all but the rollback) commits nothing.
+        ("SELECT * FROM no_such_table", true, Outcome::RolledBack),
+    ];
+    for (statement, fails, outcome) in cases {
         let db = Fixture::new(Domain::Draw).url(&url(backend)).transactional().await.unwrap();
         let copy = db.location();
         let before = digest_of(&copy).await;
-        db.execute_unprepared(statement).await.unwrap();
         let player = db.known().player().await.unwrap().id;
         set_coins(&db, &player, 333).await;
+        let ran = db.execute_unprepared(statement).await;
+        assert_eq!(ran.is_err(), fails, "`{statement}` on {backend:?}: {ran:?}");
         let failure = catch_unwind(AssertUnwindSafe(|| drop(db))).err().map(|p| {
             p.downcast_ref::<String>().cloned().unwrap_or_else(|| "a panic without a message".to_owned())
         });

@@ -155,6 +155,12 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
             },
         }
     }
+    if let (true, Some(keep)) = (o.rollback, &o.keep) {
+        return Err(syn::Error::new(
+            keep.span(),
+            "`keep` applies to copy mode: a rollback-mode test's writes are rolled back, leaving nothing to keep",
+        ));
+    }
     if o.domains.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -170,10 +176,7 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let f: ItemFn = syn::parse2(item)?;
     let sig = &f.sig;
     if sig.asyncness.is_none() {
-        return Err(syn::Error::new_spanned(
-            &sig.fn_token,
-            "#[seedbed_fixtures::test] goes on an `async fn`",
-        ));
+        return Err(syn::Error::new(sig.fn_token.span, "#[seedbed_fixtures::test] goes on an `async fn`"));
     }
     if sig.inputs.len() != 1 || !sig.generics.params.is_empty() {
         let what = if o.rollback { "db: seedbed_fixtures::TxDb" } else { "db: seedbed_fixtures::Db" };
@@ -274,7 +277,7 @@ mod tests {
         let cases = [
             ("domains(draw)", "expanded"),
             (
-                "domains(draw, booking), profile = \"dev\", seed = 7, scale = 2, now = \"2026-01-01T00:00:00Z\", url = \"sqlite:///tmp/x\", keep = false, mode = \"rollback\"",
+                "domains(draw, booking), profile = \"dev\", seed = 7, scale = 2, now = \"2026-01-01T00:00:00Z\", url = \"sqlite:///tmp/x\", mode = \"rollback\"",
                 "expanded",
             ),
             (
@@ -301,6 +304,11 @@ mod tests {
                 "#[seedbed_fixtures::test] needs the fixture's domains, e.g. #[seedbed_fixtures::test(domains(draw))]",
             ),
             ("domains(draw), keep", "`keep` takes a value: `keep = …`"),
+            ("domains(draw), keep = true", "expanded"),
+            (
+                "domains(draw), keep = true, mode = \"rollback\"",
+                "`keep` applies to copy mode: a rollback-mode test's writes are rolled back, leaving nothing to keep",
+            ),
         ];
         let wrong: Vec<String> = cases
             .iter()

@@ -23,6 +23,8 @@ mod dry_run;
 mod entities;
 mod extending;
 mod fixtures;
+mod fixtures_macro;
+mod fixtures_rollback;
 mod galera;
 mod harness;
 mod integrity;

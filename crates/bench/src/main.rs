@@ -379,9 +379,9 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
     use seedbed_fixtures::{Domain, Fixture, Profile};
     println!(
-        "| backend | domains | profile | from scratch (median of 3) | acquire, back to back (median of 20) | speed-up | acquire, paced (median of 10) | speed-up |"
+        "| backend | domains | profile | from scratch (median of 3) | acquire, back to back (median of 20) | speed-up | acquire, paced (median of 10) | speed-up | rollback mode, back to back (median of 20) | speed-up |"
     );
-    println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let dir = std::env::temp_dir().join(format!("seedbed-bench-fixtures-{}", std::process::id()));
     for backend in backends {
         let url = bench_url(backend, &dir)?;
@@ -433,15 +433,27 @@ async fn fixtures(backends: &[String]) -> anyhow::Result<()> {
                     paced.push(started.elapsed());
                     drop(db);
                 }
-                let (s, a, p) = (median(scratch), median(acquire), median(paced));
+                // Rollback mode: a transaction on a shared copy, made by the first acquisition
+                // and reused by every later one.
+                drop(fixture().transactional().await?);
+                let mut rollback = Vec::new();
+                for _ in 0..20 {
+                    let started = Instant::now();
+                    let db = fixture().transactional().await?;
+                    rollback.push(started.elapsed());
+                    drop(db);
+                }
+                let (s, a, p, r) = (median(scratch), median(acquire), median(paced), median(rollback));
                 println!(
-                    "| {backend} | {label} | {} | {:.1} ms | {:.1} ms | {:.0}× | {:.1} ms | {:.0}× |",
+                    "| {backend} | {label} | {} | {:.1} ms | {:.1} ms | {:.0}× | {:.1} ms | {:.0}× | {:.2} ms | {:.0}× |",
                     profile.name(),
                     s.as_secs_f64() * 1000.0,
                     a.as_secs_f64() * 1000.0,
                     s.as_secs_f64() / a.as_secs_f64(),
                     p.as_secs_f64() * 1000.0,
-                    s.as_secs_f64() / p.as_secs_f64()
+                    s.as_secs_f64() / p.as_secs_f64(),
+                    r.as_secs_f64() * 1000.0,
+                    s.as_secs_f64() / r.as_secs_f64()
                 );
             }
         }

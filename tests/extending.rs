@@ -236,6 +236,9 @@ async fn the_preferences_step_gives_every_existing_user_defaults(backend: Backen
     assert_eq!(defaults.len(), users.len(), "the data step must give the documented defaults");
 }
 
+/// Held by a test while it builds a scratch workspace into this workspace's target directory.
+static SCRATCH_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Copies the workspace's sources (not `target/`, not `.git`) to `to`.
 fn copy_sources(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
@@ -328,6 +331,9 @@ fn generate_writes_a_migration_that_compiles_and_is_pending() {
     let listing = || -> std::collections::BTreeSet<std::ffi::OsString> {
         std::fs::read_dir(&deps).unwrap().map(|e| e.unwrap().file_name()).collect()
     };
+    // One scratch build at a time: each removes the artifacts that appeared during its build,
+    // which would include another's built meanwhile.
+    let _one_build = SCRATCH_BUILD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let ours = listing();
     let mut cargo = Command::new(env!("CARGO"));
     cargo
@@ -458,6 +464,9 @@ fn new_domain_scaffolds_a_domain_the_registry_driven_suites_cover() {
     let listing = || -> std::collections::BTreeSet<std::ffi::OsString> {
         std::fs::read_dir(&deps).unwrap().map(|e| e.unwrap().file_name()).collect()
     };
+    // One scratch build at a time: each removes the artifacts that appeared during its build,
+    // which would include another's built meanwhile.
+    let _one_build = SCRATCH_BUILD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let ours = listing();
     let mut cargo = Command::new(env!("CARGO"));
     cargo

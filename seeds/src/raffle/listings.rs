@@ -197,11 +197,14 @@ impl Gen<'_, '_> {
         }
         ctx.close(&mut sink).await?;
 
-        // The reference settings, the same rows `seed --reference-only` writes.
+        // The reference settings, the same rows `seed --reference-only` writes, last set by
+        // the admin here: who changed a setting is not the definition's to say (the upsert
+        // leaves `updated_by` alone), and sample data covers the key to users.
         let settings = super::reference::settings(self.now);
         let mut sink = ctx.sink::<system_settings::Entity>(settings.len() as u64);
-        for row in &settings {
-            ctx.put(&mut sink, row).await?;
+        for row in settings {
+            let row = system_settings::Model { updated_by: Some(self.users[0].id), ..row };
+            ctx.put(&mut sink, &row).await?;
         }
         ctx.close(&mut sink).await?;
         Ok(())

@@ -223,3 +223,26 @@ async fn reference_only_in_production_needs_confirm(backend: Backend) {
     assert_success(&out);
     assert!(count(&db, &rows).await > 0, "the confirmed run wrote nothing\n{}", show(&out));
 }
+
+backend_tests!(a_reference_row_stored_under_another_key_is_updated_under_that_key);
+async fn a_reference_row_stored_under_another_key_is_updated_under_that_key(backend: Backend) {
+    // A database whose reference rows predate their definitions: the `daily` category under
+    // key 77, with another name and no description. The upsert finds it by its slug, and
+    // updates it there.
+    let t = TestDb::new(backend).await;
+    let db = t.migrated(domain("draw")).await;
+    let insert =
+        "INSERT INTO draw_categories (id, slug, name, sort_order) VALUES (77, 'daily', 'Old daily', 2)";
+    db.execute_raw(Statement::from_string(db.get_database_backend(), insert)).await.unwrap();
+
+    let out = t.seedbed(&["seed", "--reference-only", "--domain", "draw"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("update draw_categories slug = daily (name, description)"),
+        "the hand-made row was not updated\n{}",
+        show(&out)
+    );
+    let kept = "SELECT COUNT(*) FROM draw_categories WHERE id = 77 AND slug = 'daily' AND name = 'Daily'";
+    assert_eq!(count(&db, kept).await, 1, "the daily category left key 77\n{}", show(&out));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM draw_categories").await, 4, "{}", show(&out));
+}

@@ -400,6 +400,27 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             3,
             "cannot reach PostgreSQL",
         ),
+        // Reference data: a dry run needs --reference-only, which cannot truncate; production
+        // needs --confirm before anything connects; a dry run creates no domain.
+        bad(&["seed", "--dry-run", "--database-url", "sqlite://unused"], 2, "--reference-only"),
+        bad(
+            &["seed", "--reference-only", "--truncate", "--database-url", "sqlite://unused"],
+            2,
+            "cannot be used with",
+        ),
+        bad(
+            &[
+                "seed",
+                "--reference-only",
+                "--env",
+                "production",
+                "--database-url",
+                &format!("postgres://u:{SECRET}@127.0.0.1:1/db"),
+            ],
+            2,
+            "then add --confirm",
+        ),
+        bad(&["seed", "--reference-only", "--dry-run", "--database-url", &never_url], 5, "not created yet"),
     ];
     let mut ran = 0;
     for case in &cases {

@@ -32,5 +32,6 @@ mod locking;
 mod migrate_commands;
 mod migrations;
 mod read_only;
+mod reference;
 mod restore;
 mod seeding;

@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod checks;
 pub mod load;
 pub mod options;
+pub mod reference;
 pub mod stats;
 pub mod stream;
 pub mod table;
@@ -127,6 +128,17 @@ pub trait Seeder: Send + Sync {
     fn rules(&self, backend: DbBackend) -> Vec<Check>;
     /// Writes every table's rows.
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
+    /// Upserts the domain's reference data in `txn`, placed at `now` (see [`reference`]):
+    /// the same rows `generate` writes first; only reads and reports unless `write`. A
+    /// domain without any has nothing to do.
+    async fn reference(
+        &self,
+        _txn: &sea_orm::DatabaseTransaction,
+        _now: chrono::DateTime<chrono::Utc>,
+        _write: bool,
+    ) -> Result<reference::Outcome, DbErr> {
+        Ok(reference::Outcome::default())
+    }
 }
 
 /// Why seeding did not happen.

@@ -5,28 +5,13 @@ use super::*;
 impl Gen<'_, '_> {
     pub(super) async fn catalogue(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
-        let (mut rng, mut ids) = (self.rng("services_master"), self.ids());
-        let n = ctx.opts.count(8, SERVICES.len()).min(SERVICES.len());
-        let mut sink = ctx.sink::<services_master::Entity>(n as u64);
-        let created = self.now - Duration::days(400);
-        for (name, category, price, minutes) in SERVICES.iter().take(n) {
-            let id = ids.next(&mut rng);
-            ctx.put(
-                &mut sink,
-                &services_master::Model {
-                    id,
-                    name: (*name).into(),
-                    category: (*category).into(),
-                    description: Some(rng.sentence(6..12)),
-                    base_price: cents(*price),
-                    duration_minutes: *minutes,
-                    is_active: self.services.len() != 1 || n < 3,
-                    created_at: created,
-                    updated_at: created,
-                },
-            )
-            .await?;
-            self.services.push(id);
+        // The reference catalogue, the same rows `seed --reference-only` writes, whole at
+        // every profile: every environment needs all of it.
+        let rows = super::reference::services(self.now);
+        let mut sink = ctx.sink::<services_master::Entity>(rows.len() as u64);
+        for row in &rows {
+            ctx.put(&mut sink, row).await?;
+            self.services.push(row.id);
         }
         ctx.close(&mut sink).await?;
 

@@ -11,6 +11,7 @@ mod catalogue;
 mod messaging;
 mod payments;
 mod people;
+mod reference;
 mod rules;
 mod schedule;
 
@@ -95,35 +96,18 @@ impl Seeder for BookingSeeder {
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
         Gen::new(ctx).run().await
     }
+
+    async fn reference(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        now: DateTime<Utc>,
+        write: bool,
+    ) -> Result<crate::reference::Outcome, DbErr> {
+        reference::upsert(txn, now, write).await
+    }
 }
 
-/// Name, category, base price (cents) and minutes of each catalogue service.
-const SERVICES: [(&str, &str, i64, i32); 24] = [
-    ("Leak repair", "plumbing", 9_000, 60),
-    ("Drain unclogging", "plumbing", 7_500, 45),
-    ("Water heater install", "plumbing", 45_000, 180),
-    ("Outlet install", "electrical", 8_000, 45),
-    ("Ceiling fan install", "electrical", 12_000, 90),
-    ("Panel upgrade", "electrical", 150_000, 360),
-    ("Standard cleaning", "cleaning", 9_500, 120),
-    ("Deep cleaning", "cleaning", 22_000, 240),
-    ("Move-out cleaning", "cleaning", 30_000, 300),
-    ("AC service", "hvac", 11_000, 90),
-    ("Furnace repair", "hvac", 18_000, 120),
-    ("Duct cleaning", "hvac", 35_000, 240),
-    ("Interior painting (room)", "painting", 40_000, 480),
-    ("Fence painting", "painting", 60_000, 480),
-    ("Furniture assembly", "handyman", 7_000, 90),
-    ("TV wall mount", "handyman", 9_000, 60),
-    ("Door repair", "handyman", 8_500, 60),
-    ("Lawn mowing", "gardening", 5_000, 60),
-    ("Hedge trimming", "gardening", 7_000, 90),
-    ("Pest inspection", "pest_control", 9_900, 60),
-    ("Termite treatment", "pest_control", 60_000, 240),
-    ("Appliance repair", "appliances", 13_000, 90),
-    ("Roof inspection", "roofing", 20_000, 120),
-    ("Gutter cleaning", "roofing", 15_000, 120),
-];
+use reference::SERVICES;
 
 struct Person {
     id: Uuid,

@@ -11,6 +11,7 @@
 //! whose ledger entries are appended after the simulated ones.
 
 mod premium;
+mod reference;
 mod rules;
 mod social;
 
@@ -106,16 +107,16 @@ impl Seeder for DrawSeeder {
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
         generate(ctx).await
     }
-}
 
-/// The categories of version 1.3.0, in id order: slug, name, description. The migration's
-/// backfill creates the same ones for draws that existed before it.
-const CATEGORIES: [(&str, &str, &str); 4] = [
-    ("classic", "Classic", "Everyday draws with a modest prize."),
-    ("daily", "Daily", "A new draw every day."),
-    ("weekend", "Weekend", "Bigger prizes from Friday to Sunday."),
-    ("mega", "Mega", "The largest jackpots."),
-];
+    async fn reference(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        now: DateTime<Utc>,
+        write: bool,
+    ) -> Result<crate::reference::Outcome, DbErr> {
+        reference::upsert(txn, now, write).await
+    }
+}
 
 /// The category id a title's first word picks, as version 1.3.0's backfill does.
 fn category_of(kind: &str) -> i32 {
@@ -318,20 +319,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     ctx.close(&mut sink).await?;
 
     // Categories (version 1.3.0): the four a draw's title picks from.
-    let mut sink = ctx.sink::<draw_categories::Entity>(CATEGORIES.len() as u64);
-    for (i, (slug, name, description)) in CATEGORIES.iter().enumerate() {
-        ctx.put(
-            &mut sink,
-            &draw_categories::Model {
-                id: i as i32 + 1,
-                slug: (*slug).to_owned(),
-                name: (*name).to_owned(),
-                description: Some((*description).to_owned()),
-                sort_order: i as i32 + 1,
-                created_at: oldest,
-            },
-        )
-        .await?;
+    let rows = reference::categories(now);
+    let mut sink = ctx.sink::<draw_categories::Entity>(rows.len() as u64);
+    for row in &rows {
+        ctx.put(&mut sink, row).await?;
     }
     ctx.close(&mut sink).await?;
 

@@ -13,31 +13,16 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::DbErr;
 use seedbed_draw::enums::{SubscriptionStatus, TransactionType};
 use seedbed_draw::{plans, subscription_payments, subscriptions, transactions};
-use serde_json::json;
 
 use super::{DOMAIN, Plan, World};
 use crate::Ctx;
 use crate::stream::{DAY, Rng};
 
-/// The plans, in id order: slug, name, price in coins per period, period in days, public.
-/// `vip_legacy` is the one version 1.4.0's backfill creates, with the same values.
-pub const PLANS: [(&str, &str, i32, i32, bool); 4] = [
-    ("trial", "Premium Trial", 0, 7, true),
-    ("monthly", "Premium Monthly", 300, 30, true),
-    ("yearly", "Premium Yearly", 3000, 365, true),
-    ("vip_legacy", "VIP (before Premium)", 0, 365, false),
-];
+pub use super::reference::PLANS;
 const TRIAL: usize = 0;
 const MONTHLY: usize = 1;
 const YEARLY: usize = 2;
 const LEGACY: usize = 3;
-
-fn perks(plan: usize) -> serde_json::Value {
-    match plan {
-        TRIAL | LEGACY => json!(["premium_draws"]),
-        _ => json!(["premium_draws", "double_daily_bonus", "no_ads"]),
-    }
-}
 
 /// Which draws are premium: some past draws, announced a month after the oldest players
 /// joined and drawn more than 40 days ago (so a non-VIP entrant's subscription has lapsed by
@@ -204,20 +189,11 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Premium {
 
 /// Writes the plans and the subscriptions (their ledger entries are already written).
 pub(super) async fn write(ctx: &Ctx<'_>, w: &World<'_>, p: Premium) -> Result<(), DbErr> {
-    let mut sink = ctx.sink::<plans::Entity>(PLANS.len() as u64);
-    for (i, (slug, name, price, days, public)) in PLANS.iter().enumerate() {
-        let row = plans::Model {
-            id: i as i32 + 1,
-            slug: (*slug).to_owned(),
-            name: (*name).to_owned(),
-            price_coins: *price,
-            period_days: *days,
-            perks: perks(i),
-            is_public: *public,
-            sort_order: if *public { i as i32 + 1 } else { 99 },
-            created_at: w.oldest,
-        };
-        ctx.put(&mut sink, &row).await?;
+    // The reference plans, the same rows `seed --reference-only` writes.
+    let rows = super::reference::plans(w.now);
+    let mut sink = ctx.sink::<plans::Entity>(rows.len() as u64);
+    for row in &rows {
+        ctx.put(&mut sink, row).await?;
     }
     ctx.close(&mut sink).await?;
     let mut sink = ctx.sink::<subscriptions::Entity>(p.subscriptions.len() as u64);

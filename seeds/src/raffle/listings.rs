@@ -5,20 +5,13 @@ use sea_orm::DbErr;
 use sea_orm::prelude::{Decimal, Uuid};
 use seedbed_raffle::enums::*;
 use seedbed_raffle::*;
-use serde_json::json;
 
 use super::DOMAIN;
 use super::generator::Gen;
 use super::sales::Listing;
 use crate::stream::{DAY, Ids, cents, zipf_weights};
 
-/// The subscription tiers: code, name, monthly price (cents), raffles, items, commission (basis points).
-pub(super) const TIERS: [(&str, &str, i64, i32, i32, i64); 4] = [
-    ("free", "Free", 0, 1, 5, 1500),
-    ("basic", "Basic", 999, 3, 25, 1000),
-    ("pro", "Pro", 2900, 10, 100, 750),
-    ("enterprise", "Enterprise", 9900, 50, 1000, 500),
-];
+pub(super) use super::reference::TIERS;
 
 pub(super) const CATEGORIES: [(&str, &[&str]); 6] = [
     ("electronics", &["Wireless Earbuds", "Smart Watch", "Tablet", "Gaming Console", "Drone", "E-Reader"]),
@@ -48,34 +41,12 @@ pub(super) struct Item {
 impl Gen<'_, '_> {
     pub(super) async fn subscriptions(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
-        let mut rng = ctx.streams.rng(DOMAIN, "seller_subscriptions");
-        let mut ids = Ids::new(self.now - Duration::days(500));
-        let mut sink = ctx.sink::<seller_subscriptions::Entity>(TIERS.len() as u64);
-        let created = self.now - Duration::days(450);
-        for (code, name, price, raffles, items, bps) in TIERS {
-            let id = ids.next(&mut rng);
-            self.tiers.push(id);
-            ctx.put(
-                &mut sink,
-                &seller_subscriptions::Model {
-                    id,
-                    code: code.into(),
-                    name: name.into(),
-                    monthly_price: cents(price),
-                    max_active_raffles: raffles,
-                    max_items: items,
-                    commission_rate: Decimal::new(bps, 4),
-                    features: json!({
-                        "featured_listings": price >= 2900,
-                        "analytics": price > 0,
-                        "support": if price >= 9900 { "dedicated" } else { "email" },
-                    }),
-                    is_active: true,
-                    created_at: created,
-                    updated_at: created,
-                },
-            )
-            .await?;
+        // The reference tiers, the same rows `seed --reference-only` writes.
+        let rows = super::reference::tiers(self.now);
+        let mut sink = ctx.sink::<seller_subscriptions::Entity>(rows.len() as u64);
+        for row in &rows {
+            self.tiers.push(row.id);
+            ctx.put(&mut sink, row).await?;
         }
         ctx.close(&mut sink).await?;
         Ok(())
@@ -226,28 +197,14 @@ impl Gen<'_, '_> {
         }
         ctx.close(&mut sink).await?;
 
-        let settings = [
-            ("raffle.max_boxes", json!(500), true, "Most boxes a raffle may have"),
-            ("raffle.min_box_price", json!("1.00"), true, "Cheapest box allowed"),
-            ("credits.loss_ratio", json!(0.1), false, "Share of a losing buyer's spend returned as credit"),
-            ("credits.expiry_days", json!(90), true, "Days a raffle-loss credit stays valid"),
-            ("wallet.max_deposit", json!("5000.00"), false, "Largest single top-up"),
-            ("maintenance", json!({"enabled": false, "message": null}), true, "Maintenance banner"),
-        ];
+        // The reference settings, the same rows `seed --reference-only` writes, last set by
+        // the admin here: who changed a setting is not the definition's to say (the upsert
+        // leaves `updated_by` alone), and sample data covers the key to users.
+        let settings = super::reference::settings(self.now);
         let mut sink = ctx.sink::<system_settings::Entity>(settings.len() as u64);
-        for (key, value, public, about) in settings {
-            ctx.put(
-                &mut sink,
-                &system_settings::Model {
-                    key: key.into(),
-                    value,
-                    description: Some(about.into()),
-                    is_public: public,
-                    updated_by: Some(self.users[0].id),
-                    updated_at: self.now - Duration::days(30),
-                },
-            )
-            .await?;
+        for row in settings {
+            let row = system_settings::Model { updated_by: Some(self.users[0].id), ..row };
+            ctx.put(&mut sink, &row).await?;
         }
         ctx.close(&mut sink).await?;
         Ok(())

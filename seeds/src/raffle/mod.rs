@@ -12,6 +12,7 @@ mod generator;
 mod ledger;
 mod listings;
 mod people;
+mod reference;
 mod rules;
 mod sales;
 mod simulation;
@@ -40,6 +41,15 @@ pub const CUSTOMER_EMAIL: &str = "customer@raffle.example.com";
 impl Seeder for RaffleSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    async fn reference(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        now: chrono::DateTime<chrono::Utc>,
+        write: bool,
+    ) -> Result<crate::reference::Outcome, DbErr> {
+        reference::upsert(txn, now, write).await
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {

@@ -72,6 +72,15 @@ pub struct SeedArgs {
     /// Empty the chosen domains' tables first (only theirs), in the same transaction.
     #[arg(long)]
     truncate: bool,
+    /// Apply only the reference data every environment needs (raffle's tiers and settings,
+    /// draw's categories and plans, booking's service catalogue): insert the rows that are
+    /// missing and update in place those that differ, keyed by their natural key, in one
+    /// transaction per domain; nothing is deleted. Safe on a live database.
+    #[arg(long, conflicts_with = "truncate")]
+    reference_only: bool,
+    /// With --reference-only: print what would be inserted or updated, and change nothing.
+    #[arg(long, requires = "reference_only")]
+    dry_run: bool,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -314,7 +323,64 @@ async fn print_counts(domain: &Domain, db: &DatabaseConnection, took: Duration) 
     Ok(total)
 }
 
+/// `seed --reference-only`: the reference upsert alone, under each domain's lock, one
+/// transaction per domain; with `--dry-run`, it only reads, on read-only connections and
+/// without a lock (a domain not created yet is refused, not created).
+async fn reference_only(args: SeedArgs) -> anyhow::Result<()> {
+    let now = args.data.options().now;
+    let target = args.db.target()?;
+    let domains = args.domains.selected()?;
+    if args.dry_run {
+        let open = open_existing(&target, &domains).await?;
+        for (domain, db) in &open {
+            require_migrated(domain, db).await?;
+        }
+        for (domain, db) in &open {
+            let outcome = seedbed_seeds::reference::apply(db, domain.seeder, now, true).await?;
+            print_reference(domain, &outcome, true);
+        }
+        return Ok(());
+    }
+    args.guard.check_production("seed --reference-only")?;
+    let locks = lock_all(&args.lock, &target, &domains).await?;
+    let applied = async {
+        let open = open_for_change(&target, &domains, &args.lock).await?;
+        for (domain, db) in &open {
+            require_migrated(domain, db).await?;
+        }
+        for (domain, db) in &open {
+            let outcome = seedbed_seeds::reference::apply(db, domain.seeder, now, false).await?;
+            print_reference(domain, &outcome, false);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    release_all(locks).await;
+    applied
+}
+
+fn print_reference(domain: &Domain, outcome: &seedbed_seeds::reference::Outcome, dry_run: bool) {
+    let (inserted, updated) = match dry_run {
+        true => ("to insert", "to update"),
+        false => ("inserted", "updated"),
+    };
+    say!(
+        "{}: reference data{}: {} {inserted}, {} {updated}, {} unchanged",
+        domain.name,
+        if dry_run { ", dry run (nothing was changed)" } else { "" },
+        outcome.inserts(),
+        outcome.updates(),
+        outcome.unchanged
+    );
+    for change in &outcome.changes {
+        say!("  {change}");
+    }
+}
+
 pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
+    if args.reference_only {
+        return reference_only(args).await;
+    }
     let opts = args.data.options();
     let target = args.db.target()?;
     let domains = args.domains.selected()?;

@@ -1,0 +1,119 @@
+//! Draw's reference data: the draw categories (keyed by `slug`, version 1.3.0) and the premium
+//! plans (keyed by `slug`, version 1.4.0), which every environment needs. Reviewed like
+//! code: a change here reaches every database at its next `seed --reference-only`.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{DatabaseTransaction, DbErr};
+use seedbed_draw::{draw_categories, plans};
+use serde_json::json;
+
+use crate::reference::{self, Outcome, Table};
+
+/// The categories, in id order: slug, name, description. Version 1.3.0's backfill creates
+/// the same ones for draws that existed before it; a draw's title picks one by position.
+const CATEGORIES: [(&str, &str, &str); 4] = [
+    ("classic", "Classic", "Everyday draws with a modest prize."),
+    ("daily", "Daily", "A new draw every day."),
+    ("weekend", "Weekend", "Bigger prizes from Friday to Sunday."),
+    ("mega", "Mega", "The largest jackpots."),
+];
+
+/// The plans, in id order: slug, name, price in coins per period, period in days, public.
+/// `vip_legacy` is the one version 1.4.0's backfill creates, with the same values.
+pub const PLANS: [(&str, &str, i32, i32, bool); 4] = [
+    ("trial", "Premium Trial", 0, 7, true),
+    ("monthly", "Premium Monthly", 300, 30, true),
+    ("yearly", "Premium Yearly", 3000, 365, true),
+    ("vip_legacy", "VIP (before Premium)", 0, 365, false),
+];
+
+/// A plan's perks, by its position in [`PLANS`].
+fn perks(plan: usize) -> serde_json::Value {
+    match plan {
+        0 | 3 => json!(["premium_draws"]),
+        _ => json!(["premium_draws", "double_daily_bonus", "no_ads"]),
+    }
+}
+
+/// The categories as rows, keys 1 up in order, created a year before `now`.
+pub(super) fn categories(now: DateTime<Utc>) -> Vec<draw_categories::Model> {
+    CATEGORIES
+        .iter()
+        .enumerate()
+        .map(|(i, (slug, name, description))| draw_categories::Model {
+            id: i as i32 + 1,
+            slug: (*slug).to_owned(),
+            name: (*name).to_owned(),
+            description: Some((*description).to_owned()),
+            sort_order: i as i32 + 1,
+            created_at: now - Duration::days(365),
+        })
+        .collect()
+}
+
+/// The plans as rows, keys 1 up in order, created a year before `now`.
+pub(super) fn plans(now: DateTime<Utc>) -> Vec<plans::Model> {
+    PLANS
+        .iter()
+        .enumerate()
+        .map(|(i, (slug, name, price, days, public))| plans::Model {
+            id: i as i32 + 1,
+            slug: (*slug).to_owned(),
+            name: (*name).to_owned(),
+            price_coins: *price,
+            period_days: *days,
+            perks: perks(i),
+            is_public: *public,
+            sort_order: if *public { i as i32 + 1 } else { 99 },
+            created_at: now - Duration::days(365),
+        })
+        .collect()
+}
+
+pub(super) async fn upsert(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    write: bool,
+) -> Result<Outcome, DbErr> {
+    let mut out = Outcome::default();
+    Table::<draw_categories::Model> {
+        name: "draw_categories",
+        key: ("slug", |m| m.slug.clone()),
+        columns: |m| {
+            vec![
+                ("name", m.name.clone()),
+                ("description", format!("{:?}", m.description)),
+                ("sort_order", m.sort_order.to_string()),
+            ]
+        },
+        keep: |new, old, _| {
+            new.id = old.id;
+            new.created_at = old.created_at;
+        },
+        serial: Some("id"),
+    }
+    .upsert::<draw_categories::Entity>(txn, categories(now), now, write, &mut out)
+    .await?;
+    Table::<plans::Model> {
+        name: "plans",
+        key: ("slug", |m| m.slug.clone()),
+        columns: |m| {
+            vec![
+                ("name", m.name.clone()),
+                ("price_coins", m.price_coins.to_string()),
+                ("period_days", m.period_days.to_string()),
+                ("perks", reference::json(&m.perks)),
+                ("is_public", m.is_public.to_string()),
+                ("sort_order", m.sort_order.to_string()),
+            ]
+        },
+        keep: |new, old, _| {
+            new.id = old.id;
+            new.created_at = old.created_at;
+        },
+        serial: Some("id"),
+    }
+    .upsert::<plans::Entity>(txn, plans(now), now, write, &mut out)
+    .await?;
+    Ok(out)
+}

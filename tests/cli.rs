@@ -421,6 +421,18 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
             "then add --confirm",
         ),
         bad(&["seed", "--reference-only", "--dry-run", "--database-url", &never_url], 5, "not created yet"),
+        // Plain seed writes too: in production it needs --confirm, before anything connects.
+        bad(
+            &[
+                "seed",
+                "--env",
+                "production",
+                "--database-url",
+                &format!("postgres://u:{SECRET}@127.0.0.1:1/db"),
+            ],
+            2,
+            "`seedbed seed` changes the database and --env (or SEEDBED_ENV) is production",
+        ),
     ];
     let mut ran = 0;
     for case in &cases {

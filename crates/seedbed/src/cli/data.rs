@@ -386,6 +386,9 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     let domains = args.domains.selected()?;
     if args.truncate {
         args.guard.check(&target, "seed --truncate", &domains)?;
+    } else {
+        // Sample data has no place in production: writing it there needs saying so.
+        args.guard.check_production("seed")?;
     }
     // From the first check to the last count, no other seedbed changes these domains: a
     // `migrate down` waits instead of dropping the tables being counted.

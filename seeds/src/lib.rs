@@ -128,7 +128,7 @@ pub trait Seeder: Send + Sync {
     fn rules(&self, backend: DbBackend) -> Vec<Check>;
     /// Writes every table's rows.
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
-    /// Upserts the domain's reference data in `txn`, placed at `now` (see [`reference`]):
+    /// Upserts the domain's reference data in `txn`, placed at `now` (see [`mod@reference`]):
     /// the same rows `generate` writes first; only reads and reports unless `write`. A
     /// domain without any has nothing to do.
     async fn reference(

@@ -7,7 +7,7 @@
 //! player's coins are the sum of their transactions and never go negative.
 //!
 //! The later versions' tables follow from that history: friend requests, shares and
-//! referrals (1.2.0, [`social`]) and subscriptions to premium plans (1.4.0, [`premium`]),
+//! referrals (1.2.0, `social`) and subscriptions to premium plans (1.4.0, `premium`),
 //! whose ledger entries are appended after the simulated ones.
 
 mod premium;

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, Value};
+use sea_orm::{DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait};
 
-use crate::load::{Batch, Op, Out};
+use crate::load::{Batch, Encoded, Op, Out};
 
 /// Bind parameters one statement may carry: SQLite 3.32+ allows 32,766, PostgreSQL and
 /// MySQL 65,535.
@@ -46,15 +46,22 @@ impl Progress for Quiet {
     fn finish(&self, _: &str) {}
 }
 
-/// The pending rows of one table.
+/// The pending rows of one table, encoded for the backend as they are queued
+/// ([`crate::load::Encoded`]): no batch holds a `Value` per column.
 pub struct Sink<E: EntityTrait> {
     table: &'static str,
+    backend: DbBackend,
     columns: Vec<E::Column>,
     names: Arc<[&'static str]>,
-    values: Vec<Value>,
+    /// The batch being filled, and how many rows it holds.
+    pending: Option<Encoded>,
     rows: usize,
+    /// Batches filled and not yet handed over, oldest first.
+    full: Vec<Batch>,
     batch_rows: usize,
     written: u64,
+    /// The first row that could not be encoded: `flush` reports it, and nothing is written.
+    error: Option<String>,
 }
 
 impl<E: EntityTrait> Sink<E> {
@@ -68,12 +75,15 @@ impl<E: EntityTrait> Sink<E> {
         let names = columns.iter().map(|c| c.as_str()).collect();
         Sink {
             table: E::default().table_name(),
+            backend,
             columns,
             names,
-            values: Vec::new(),
+            pending: None,
             rows: 0,
+            full: Vec::new(),
             batch_rows,
             written: 0,
+            error: None,
         }
     }
 
@@ -87,35 +97,50 @@ impl<E: EntityTrait> Sink<E> {
     }
 
     /// Queues a row; true when a full batch is waiting to be flushed. Rows queued past a
-    /// full batch are fine: `flush` splits them.
+    /// full batch are fine: they start the next one.
     #[must_use = "flush the sink when it is full"]
     pub fn push(&mut self, model: &E::Model) -> bool {
-        if self.values.is_empty() {
-            self.values.reserve(self.batch_rows * self.columns.len());
-        }
-        for c in &self.columns {
-            self.values.push(model.get(*c));
+        let width = self.columns.len();
+        let pending = match &mut self.pending {
+            Some(pending) => pending,
+            None => match Encoded::new(self.backend, width, self.batch_rows) {
+                Ok(fresh) => self.pending.insert(fresh),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    return true;
+                }
+            },
+        };
+        let values = self.columns.iter().map(|c| model.get(*c));
+        if let Err(e) = pending.push_row(self.rows, width, values) {
+            // A row short of a value would shift the columns of every row after it.
+            self.error.get_or_insert(e);
+            return true;
         }
         self.rows += 1;
-        self.rows >= self.batch_rows
+        if self.rows == self.batch_rows {
+            let data = self.pending.take().expect("the batch just filled");
+            self.full.push(Batch { table: self.table, columns: self.names.clone(), rows: self.rows, data });
+            self.rows = 0;
+        }
+        !self.full.is_empty()
     }
 
     /// Hands every queued row to the writer, in batches of at most a full batch each; they
     /// are written in the order they were handed over.
     pub async fn flush(&mut self, out: &Out) -> Result<(), DbErr> {
-        let width = self.columns.len();
-        while self.rows > 0 {
-            let rows = self.rows.min(self.batch_rows);
-            let values = if rows == self.rows {
-                std::mem::take(&mut self.values)
-            } else {
-                let rest = self.values.split_off(rows * width);
-                std::mem::replace(&mut self.values, rest)
-            };
-            out.send(Op::Rows(Batch { table: self.table, columns: self.names.clone(), rows, values }))
-                .await?;
+        if let Some(e) = self.error.take() {
+            return Err(DbErr::Custom(format!("encoding a row of {}: {e}", self.table)));
+        }
+        if self.rows > 0 {
+            let data = self.pending.take().expect("a batch begun");
+            self.full.push(Batch { table: self.table, columns: self.names.clone(), rows: self.rows, data });
+            self.rows = 0;
+        }
+        for batch in std::mem::take(&mut self.full) {
+            let rows = batch.rows;
+            out.send(Op::Rows(batch)).await?;
             self.written += rows as u64;
-            self.rows -= rows;
         }
         Ok(())
     }

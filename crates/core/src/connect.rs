@@ -347,9 +347,11 @@ async fn open_sqlite(
             .read_only(read_only)
             .foreign_keys(true)
             .busy_timeout(busy)
-            // A prepared multi-row INSERT of 32,766 parameters is megabytes of bytecode: keep
-            // few of them, or a seeding run holds one per table.
-            .statement_cache_capacity(1)
+            // The seeder's INSERTs are of at most 100 rows (seeds/src/load/sqlite.rs), and
+            // it alternates parent and child tables: with room for one statement, each batch
+            // was prepared again (4% of a dev seeding's CPU). A few dozen such statements
+            // are a few MiB; larger multi-row INSERTs of megabytes of bytecode are not made.
+            .statement_cache_capacity(24)
     });
     let db = Database::connect(opts).await.map_err(|e| sqlite_error(path, &e))?;
     // sqlx reads nothing on connect: make a file that is no database fail here, with its own

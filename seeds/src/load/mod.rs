@@ -23,9 +23,12 @@
 //!   tables, and needs their indexes) and before COMMIT, so a committed domain always has
 //!   the schema its migrations made.
 
+mod encode;
 mod mysql;
 mod postgres;
 mod sqlite;
+
+pub use encode::Encoded;
 
 use std::sync::Arc;
 
@@ -47,15 +50,8 @@ pub struct Batch {
     /// Column names, in the order of each row's values.
     pub columns: Arc<[&'static str]>,
     pub rows: usize,
-    /// `rows × columns.len()` values, row after row.
-    pub values: Vec<Value>,
-}
-
-impl Batch {
-    /// The values of each row.
-    pub fn rows(&self) -> std::slice::ChunksExact<'_, Value> {
-        self.values.chunks_exact(self.columns.len())
-    }
+    /// The rows, encoded for the writer's backend ([`Encoded`]).
+    pub data: Encoded,
 }
 
 /// What the generator sends the writer.

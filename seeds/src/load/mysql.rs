@@ -20,9 +20,12 @@
 //! buffers only a table's first INSERT statement that way.
 //! MySQL, which has no `SET STATEMENT`, gets plain INSERTs.
 
-use sea_orm::sqlx::{self, MySqlConnection, Row as _};
-use sea_orm::{DbBackend, DbErr, Statement};
+use sea_orm::sea_query::OptionEnum;
+use sea_orm::sqlx::mysql::MySqlArguments;
+use sea_orm::sqlx::{self, Arguments as _, MySqlConnection, Row as _};
+use sea_orm::{DbBackend, DbErr, Statement, Value};
 
+use super::encode::Encoded;
 use super::{Batch, arguments, db_err, insert_sql};
 use crate::options::Profile;
 
@@ -82,7 +85,10 @@ pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch, restore: &Re
         ),
         Restore::Staged { staging, .. } => insert_sql(DbBackend::MySql, staging, &batch.columns, batch.rows),
     };
-    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(batch.values))
+    let Encoded::MySql(args) = batch.data else {
+        return Err(DbErr::Custom(format!("a batch of {} was not encoded for MySQL", batch.table)));
+    };
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
         .execute(conn)
         .await
         .map_err(db_err)?;
@@ -96,6 +102,41 @@ pub(crate) async fn execute(conn: &mut MySqlConnection, stmt: &Statement) -> Res
         .await
         .map_err(db_err)?;
     Ok(())
+}
+
+/// Appends `value` to a statement's parameters, as sea-query-sqlx binds it for MySQL (so
+/// the same bytes reach the server as when batches were lists of `Value`s); a value it
+/// cannot bind is refused rather than skipped, which would shift every later column.
+pub(crate) fn bind(args: &mut MySqlArguments, value: Value) -> Result<(), String> {
+    let added = match value {
+        Value::Bool(b) => args.add(b),
+        Value::TinyInt(i) => args.add(i),
+        Value::SmallInt(i) => args.add(i),
+        Value::Int(i) => args.add(i),
+        Value::BigInt(i) => args.add(i),
+        Value::TinyUnsigned(i) => args.add(i),
+        Value::SmallUnsigned(i) => args.add(i),
+        Value::Unsigned(i) => args.add(i),
+        Value::BigUnsigned(i) => args.add(i),
+        Value::Float(f) => args.add(f),
+        Value::Double(d) => args.add(d),
+        Value::String(s) => args.add(s.as_deref()),
+        Value::Enum(e) => args.add(match e {
+            OptionEnum::Some(v) => Some(v.value.into_owned()),
+            OptionEnum::None(_) => None,
+        }),
+        Value::Char(c) => args.add(c.map(|c| c.to_string())),
+        Value::Bytes(b) => args.add(b.as_deref()),
+        Value::ChronoDate(d) => args.add(d),
+        Value::ChronoTime(t) => args.add(t),
+        Value::ChronoDateTime(t) => args.add(t),
+        Value::ChronoDateTimeUtc(t) => args.add(t),
+        Value::Uuid(u) => args.add(u),
+        Value::Decimal(d) => args.add(d),
+        Value::Json(j) => args.add(j.as_deref()),
+        other => return Err(format!("no MySQL parameter here for {other:?}")),
+    };
+    added.map_err(|e| e.to_string())
 }
 
 /// Moves staged rows into their table; nothing else to undo, as no session setting changed.

@@ -9,11 +9,12 @@ use std::fmt::Write as _;
 use sea_orm::sqlx::{self, PgConnection, Row as _};
 use sea_orm::{DbErr, Statement, Value};
 
+use super::encode::Encoded;
 use super::{Batch, arguments, db_err};
 use crate::options::Profile;
 
-/// COPY data goes to the server in messages of about this size: big enough that per-message
-/// costs vanish, small enough that no batch is held twice in memory.
+/// COPY data goes to the server in messages of this size: big enough that per-message costs
+/// vanish.
 const CHUNK: usize = 256 * 1024;
 
 /// The indexes [`prepare`] dropped, with the statements that build them again.
@@ -76,29 +77,15 @@ pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<
 }
 
 pub(crate) async fn write(conn: &mut PgConnection, batch: Batch, _restore: &Restore) -> Result<(), DbErr> {
+    let Encoded::Copy(text) = batch.data else {
+        return Err(DbErr::Custom(format!("a batch of {} was not encoded for PostgreSQL", batch.table)));
+    };
     let columns: Vec<String> = batch.columns.iter().map(|c| format!("\"{c}\"")).collect();
     let sql = format!("COPY \"{}\" ({}) FROM STDIN", batch.table, columns.join(", "));
     let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err)?;
-    let mut buf = String::with_capacity(CHUNK + 64 * 1024);
-    for row in batch.rows() {
-        for (i, value) in row.iter().enumerate() {
-            if i > 0 {
-                buf.push('\t');
-            }
-            if let Err(e) = text(&mut buf, value) {
-                // Dropping the COPY would fail it too; saying why keeps the cause in the log.
-                copy.abort(e.clone()).await.map_err(db_err)?;
-                return Err(DbErr::Custom(e));
-            }
-        }
-        buf.push('\n');
-        if buf.len() >= CHUNK {
-            copy.send(buf.as_bytes()).await.map_err(db_err)?;
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        copy.send(buf.as_bytes()).await.map_err(db_err)?;
+    // COPY's data messages need not end at a row: the server joins them.
+    for chunk in text.as_bytes().chunks(CHUNK) {
+        copy.send(chunk).await.map_err(db_err)?;
     }
     copy.finish().await.map_err(db_err)?;
     Ok(())
@@ -115,7 +102,7 @@ pub(crate) async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result
 
 /// `value` in COPY's text format: `\N` for NULL, backslash escapes for the characters COPY
 /// gives a meaning (backslash, tab, newline, carriage return).
-fn text(buf: &mut String, value: &Value) -> Result<(), String> {
+pub(crate) fn text(buf: &mut String, value: &Value) -> Result<(), String> {
     fn escaped(buf: &mut String, s: &str) {
         for c in s.chars() {
             match c {

@@ -11,24 +11,41 @@
 //! the widest multi-row INSERTs costs more than running it: a 2,000-row, 16-column INSERT
 //! takes ~16 ms to prepare and ~4 ms to run, and parent and child tables alternate batches.
 
-use sea_orm::sqlx::{self, Row as _, SqliteConnection};
+use sea_orm::sea_query::OptionEnum;
+use sea_orm::sqlx::sqlite::SqliteArguments;
+use sea_orm::sqlx::{self, Arguments as _, Row as _, SqliteConnection};
 use sea_orm::{DbBackend, DbErr, Statement, Value};
 
+use super::encode::Encoded;
 use super::{Batch, arguments, db_err, insert_sql};
 use crate::options::Profile;
 
 /// Rows per INSERT statement: small enough that preparing it again is cheap, large enough
 /// that the per-statement round trip to sqlx's worker thread vanishes.
-const CHUNK_ROWS: usize = 100;
+pub(crate) const CHUNK_ROWS: usize = 100;
 
 /// Bind parameters one SQLite statement may carry (3.32+).
 const BIND_LIMIT: usize = 32_766;
+
+/// Rows per INSERT statement for a table `width` columns wide.
+pub(crate) fn rows_per_insert(width: usize) -> usize {
+    CHUNK_ROWS.min(BIND_LIMIT / width.max(1)).max(1)
+}
+
+/// The page cache of the seeding's connection while it loads (`PRAGMA cache_size`, negative:
+/// KiB). SQLite's default, 2 MiB, is smaller than a domain at `dev` (6-12 MiB): pages were
+/// written out and read back again while rows went in and indexes were built (a tenth of
+/// the profile, in `getPageNormal` and the kernel's read and write). A page cache only grows
+/// as pages are used, so a small domain costs no more memory for it.
+const LOAD_CACHE_KIB: i64 = 16 * 1024;
 
 /// The indexes [`prepare`] dropped, with the statements that create them again, in the
 /// order the migrations created them.
 #[derive(Default)]
 pub(crate) struct Restore {
     indexes: Vec<(String, String)>,
+    /// The connection's `cache_size` before the load raised it.
+    cache_size: Option<i64>,
 }
 
 pub(crate) async fn prepare(
@@ -37,6 +54,18 @@ pub(crate) async fn prepare(
     _profile: Profile,
 ) -> Result<Restore, DbErr> {
     let mut restore = Restore::default();
+    let cache_size: i64 = sqlx::query("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .try_get(0)
+        .map_err(db_err)?;
+    // Only ever raised from a size in KiB (negative) such as the default; a cache someone
+    // set as a page count (positive) is theirs to keep.
+    if cache_size < 0 && -cache_size < LOAD_CACHE_KIB {
+        pragma_cache_size(conn, -LOAD_CACHE_KIB).await?;
+        restore.cache_size = Some(cache_size);
+    }
     for table in tables {
         for (name, create) in droppable_indexes(conn, table).await? {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))))
@@ -123,25 +152,71 @@ pub(crate) async fn write(
     batch: Batch,
     _restore: &Restore,
 ) -> Result<(), DbErr> {
-    let width = batch.columns.len();
-    let per = CHUNK_ROWS.min(BIND_LIMIT / width).max(1);
+    let Encoded::Sqlite { per, chunks } = batch.data else {
+        return Err(DbErr::Custom(format!("a batch of {} was not encoded for SQLite", batch.table)));
+    };
     let full = insert_sql(DbBackend::Sqlite, batch.table, &batch.columns, per);
-    let mut values = batch.values.into_iter();
     let mut left = batch.rows;
-    while left > 0 {
+    for args in chunks {
         let rows = left.min(per);
-        let chunk: Vec<Value> = values.by_ref().take(rows * width).collect();
+        // The same text for every full chunk, so the prepared statement is reused.
         let sql = if rows == per {
             full.clone()
         } else {
             insert_sql(DbBackend::Sqlite, batch.table, &batch.columns, rows)
         };
-        sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(chunk))
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
             .execute(&mut *conn)
             .await
             .map_err(db_err)?;
         left -= rows;
     }
+    Ok(())
+}
+
+/// Appends `value` to a statement's parameters, as sea-query-sqlx binds it for SQLite (so
+/// the same values land as when batches were lists of `Value`s); a value it cannot bind is
+/// refused rather than skipped, which would shift every later column.
+pub(crate) fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), String> {
+    let added = match value {
+        Value::Bool(b) => args.add(b),
+        Value::TinyInt(i) => args.add(i),
+        Value::SmallInt(i) => args.add(i),
+        Value::Int(i) => args.add(i),
+        Value::BigInt(i) => args.add(i),
+        Value::TinyUnsigned(i) => args.add(i),
+        Value::SmallUnsigned(i) => args.add(i),
+        Value::Unsigned(i) => args.add(i),
+        Value::BigUnsigned(i) => match i.map(i64::try_from).transpose() {
+            Ok(i) => args.add(i),
+            Err(_) => return Err(format!("{} does not fit SQLite's 64-bit signed integer", i.unwrap_or(0))),
+        },
+        Value::Float(f) => args.add(f),
+        Value::Double(d) => args.add(d),
+        Value::String(s) => args.add(s),
+        Value::Enum(e) => args.add(match e {
+            OptionEnum::Some(v) => Some(v.value.into_owned()),
+            OptionEnum::None(_) => None,
+        }),
+        Value::Char(c) => args.add(c.map(|c| c.to_string())),
+        Value::Bytes(b) => args.add(b),
+        Value::ChronoDate(d) => args.add(d),
+        Value::ChronoTime(t) => args.add(t),
+        Value::ChronoDateTime(t) => args.add(t),
+        Value::ChronoDateTimeUtc(t) => args.add(t),
+        Value::Uuid(u) => args.add(u),
+        Value::Decimal(d) => args.add(d.map(|d| d.to_string())),
+        Value::Json(j) => args.add(j.map(|j| *j)),
+        other => return Err(format!("no SQLite parameter here for {other:?}")),
+    };
+    added.map_err(|e| e.to_string())
+}
+
+async fn pragma_cache_size(conn: &mut SqliteConnection, size: i64) -> Result<(), DbErr> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
@@ -160,6 +235,10 @@ pub(crate) async fn finish(conn: &mut SqliteConnection, restore: Restore) -> Res
             .execute(&mut *conn)
             .await
             .map_err(|e| super::with_context(format_args!("creating index {name} again"), db_err(e)))?;
+    }
+    // After the indexes, which were built with the load's cache.
+    if let Some(size) = restore.cache_size {
+        pragma_cache_size(conn, size).await?;
     }
     Ok(())
 }

@@ -32,20 +32,11 @@ pub(crate) fn rows_per_insert(width: usize) -> usize {
     CHUNK_ROWS.min(BIND_LIMIT / width.max(1)).max(1)
 }
 
-/// The page cache of the seeding's connection while it loads (`PRAGMA cache_size`, negative:
-/// KiB). SQLite's default, 2 MiB, is smaller than a domain at `dev` (6-12 MiB): pages were
-/// written out and read back again while rows went in and indexes were built (a tenth of
-/// the profile, in `getPageNormal` and the kernel's read and write). A page cache only grows
-/// as pages are used, so a small domain costs no more memory for it.
-const LOAD_CACHE_KIB: i64 = 16 * 1024;
-
 /// The indexes [`prepare`] dropped, with the statements that create them again, in the
 /// order the migrations created them.
 #[derive(Default)]
 pub(crate) struct Restore {
     indexes: Vec<(String, String)>,
-    /// The connection's `cache_size` before the load raised it.
-    cache_size: Option<i64>,
 }
 
 pub(crate) async fn prepare(
@@ -54,18 +45,6 @@ pub(crate) async fn prepare(
     _profile: Profile,
 ) -> Result<Restore, DbErr> {
     let mut restore = Restore::default();
-    let cache_size: i64 = sqlx::query("PRAGMA cache_size")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .try_get(0)
-        .map_err(db_err)?;
-    // Only ever raised from a size in KiB (negative) such as the default; a cache someone
-    // set as a page count (positive) is theirs to keep.
-    if cache_size < 0 && -cache_size < LOAD_CACHE_KIB {
-        pragma_cache_size(conn, -LOAD_CACHE_KIB).await?;
-        restore.cache_size = Some(cache_size);
-    }
     for table in tables {
         for (name, create) in droppable_indexes(conn, table).await? {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))))
@@ -159,16 +138,17 @@ pub(crate) async fn write(
     let mut left = batch.rows;
     for args in chunks {
         let rows = left.min(per);
-        // The same text for every full chunk, so the prepared statement is reused.
-        let sql = if rows == per {
-            full.clone()
+        // Every full chunk has the same text, so its prepared statement is reused. A shorter
+        // last chunk (a parent table's rows are flushed whenever a child's batch fills) has
+        // a length of its own, rarely seen again: it is not kept in the statement cache,
+        // where it would evict the full chunks' statements of the tables loading beside it.
+        let query = if rows == per {
+            sqlx::query_with(sqlx::AssertSqlSafe(full.clone()), args)
         } else {
-            insert_sql(DbBackend::Sqlite, batch.table, &batch.columns, rows)
+            let sql = insert_sql(DbBackend::Sqlite, batch.table, &batch.columns, rows);
+            sqlx::query_with(sqlx::AssertSqlSafe(sql), args).persistent(false)
         };
-        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+        query.execute(&mut *conn).await.map_err(db_err)?;
         left -= rows;
     }
     Ok(())
@@ -212,14 +192,6 @@ pub(crate) fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), Strin
     added.map_err(|e| e.to_string())
 }
 
-async fn pragma_cache_size(conn: &mut SqliteConnection, size: i64) -> Result<(), DbErr> {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
-}
-
 pub(crate) async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<(), DbErr> {
     let values = stmt.values.clone().map(|v| v.0).unwrap_or_default();
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.clone()), arguments(values))
@@ -235,10 +207,6 @@ pub(crate) async fn finish(conn: &mut SqliteConnection, restore: Restore) -> Res
             .execute(&mut *conn)
             .await
             .map_err(|e| super::with_context(format_args!("creating index {name} again"), db_err(e)))?;
-    }
-    // After the indexes, which were built with the load's cache.
-    if let Some(size) = restore.cache_size {
-        pragma_cache_size(conn, size).await?;
     }
     Ok(())
 }

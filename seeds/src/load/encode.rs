@@ -92,7 +92,9 @@ mod tests {
         match encoded {
             Encoded::Copy(buf) => buf.lines().map(str::to_owned).collect(),
             Encoded::MySql(args) => vec![format!("{} parameters", args.len())],
-            Encoded::Sqlite { chunks, .. } => chunks.iter().map(|c| format!("{} parameters", c.len())).collect(),
+            Encoded::Sqlite { chunks, .. } => {
+                chunks.iter().map(|c| format!("{} parameters", c.len())).collect()
+            }
         }
     }
 

@@ -88,10 +88,7 @@ pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch, restore: &Re
     let Encoded::MySql(args) = batch.data else {
         return Err(DbErr::Custom(format!("a batch of {} was not encoded for MySQL", batch.table)));
     };
-    sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-        .execute(conn)
-        .await
-        .map_err(db_err)?;
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(conn).await.map_err(db_err)?;
     Ok(())
 }
 

@@ -60,7 +60,7 @@ impl Encoded {
                 }
             }
             Encoded::Sqlite { per, chunks } => {
-                if row % *per == 0 {
+                if row.is_multiple_of(*per) {
                     let mut args = SqliteArguments::default();
                     sea_orm::sqlx::Arguments::reserve(&mut args, *per * width, 0);
                     chunks.push(args);

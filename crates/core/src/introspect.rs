@@ -277,7 +277,7 @@ async fn read_postgres(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
             }
             _ => {
                 let def: String = get(&row, 3)?;
-                let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_owned();
+                let expr = canonical_pg_check(def.strip_prefix("CHECK ").unwrap_or(&def));
                 t.checks.insert(Check { name: Some(get(&row, 1)?), expr });
             }
         }
@@ -307,6 +307,14 @@ async fn read_postgres(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
         }
     }
     Ok(Snapshot { tables })
+}
+
+/// One spelling of a PostgreSQL CHECK whose IN-list PostgreSQL deparses two ways: as the
+/// migration made it, `ARRAY['a'::character varying, …]::text[]`, and after a dump is loaded
+/// again (a restore), `ARRAY['a'::character varying::text, …]`. The two are the same
+/// constraint; without this, `migrate drift` reports every such CHECK of a restored domain.
+fn canonical_pg_check(expr: &str) -> String {
+    expr.replace("::character varying::text", "::character varying").replace("]::text[]", "]")
 }
 
 async fn read_mysql(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {

@@ -27,6 +27,7 @@ pub mod reference;
 pub mod stats;
 pub mod stream;
 pub mod table;
+pub mod text;
 pub mod writer;
 
 pub mod booking;

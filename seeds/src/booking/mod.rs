@@ -14,6 +14,7 @@ mod people;
 mod reference;
 mod rules;
 mod schedule;
+mod text;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::entity::prelude::async_trait;
@@ -128,6 +129,8 @@ struct Booking {
     provider: usize,
     status: BookingStatus,
     price: i64,
+    /// Its service's place in [`SERVICES`].
+    service: usize,
     created: DateTime<Utc>,
     start: DateTime<Utc>,
     accepted: Option<DateTime<Utc>>,
@@ -139,6 +142,8 @@ struct Gen<'a, 'c> {
     ctx: &'a Ctx<'c>,
     now: DateTime<Utc>,
     people: Vec<Person>,
+    /// Each person's first name, by person: what messages call them.
+    first_names: Vec<String>,
     /// Provider profile index → its user.
     providers: Vec<(Uuid, usize)>,
     services: Vec<Uuid>,
@@ -155,6 +160,7 @@ impl<'a, 'c> Gen<'a, 'c> {
             ctx,
             now: ctx.opts.now,
             people: Vec::new(),
+            first_names: Vec::new(),
             providers: Vec::new(),
             services: Vec::new(),
             offers: Vec::new(),

@@ -6,6 +6,7 @@ impl Gen<'_, '_> {
     pub(super) async fn bookings(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let (mut rng, mut ids) = (self.rng("bookings"), self.ids());
+        let mut words = self.rng("bookings/text");
         let n = ctx.opts.count(24, 2500);
         let customers: Vec<usize> =
             (0..self.people.len()).filter(|i| self.people[*i].role == UserRole::Customer).collect();
@@ -83,7 +84,7 @@ impl Gen<'_, '_> {
                     scheduled_end: end,
                     price: cents(offer.price),
                     currency: "USD".into(),
-                    notes: rng.percent(30).then(|| rng.sentence(4..10)),
+                    notes: rng.percent(30).then(|| super::text::notes(&mut words, SERVICES[offer.service].1)),
                     accepted_at: accepted,
                     started_at: started,
                     completed_at: completed,
@@ -113,6 +114,7 @@ impl Gen<'_, '_> {
                 provider: offer.provider,
                 status,
                 price: offer.price,
+                service: offer.service,
                 created,
                 start,
                 accepted,
@@ -126,6 +128,7 @@ impl Gen<'_, '_> {
     pub(super) async fn ratings(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let (mut rng, mut ids) = (self.rng("ratings"), self.ids());
+        let mut words = self.rng("ratings/text");
         let mut sink = ctx.sink::<ratings::Entity>(self.bookings.len() as u64 / 3);
         let mut rated = 0;
         for b in &self.bookings {
@@ -144,7 +147,10 @@ impl Gen<'_, '_> {
                     customer_id: self.people[b.customer].id,
                     provider_id: self.providers[b.provider].0,
                     score,
-                    review: rng.percent(60).then(|| rng.sentence(5..15)),
+                    review: rng.percent(60).then(|| {
+                        let provider = &self.first_names[self.providers[b.provider].1];
+                        super::text::review(&mut words, score, provider, SERVICES[b.service].0)
+                    }),
                     created_at: (done + rng.seconds(600, 3 * DAY)).min(self.now),
                 },
             )

@@ -14,6 +14,7 @@ mod premium;
 mod reference;
 mod rules;
 mod social;
+mod text;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -386,6 +387,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         plan.premium = premium;
     }
     let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
+    let mut words = ctx.streams.rng(DOMAIN, "draws/text");
     for p in &plans {
         let drawn = p.winner.is_some();
         let kind = ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)];
@@ -395,7 +397,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 id: p.id,
                 title: format!("{kind} Jackpot #{}", p.id),
                 category_id: category_of(kind),
-                description: rng.percent(80).then(|| rng.sentence(6..14)),
+                description: rng.percent(80).then(|| {
+                    let prize = p.prize.mantissa() as i64 * 100 / 10_i64.pow(p.prize.scale());
+                    text::draw(&mut words, kind, prize, p.fee, p.max, p.draw_time, p.premium)
+                }),
                 prize_amount: p.prize,
                 entry_fee: p.fee,
                 max_participants: p.max,

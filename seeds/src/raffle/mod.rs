@@ -16,6 +16,7 @@ mod reference;
 mod rules;
 mod sales;
 mod simulation;
+mod text;
 
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;

@@ -18,8 +18,8 @@ use crate::stream::Rng;
 pub fn fill(out: &mut String, template: &str, mut slot: impl FnMut(&str, &mut String)) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
         let Some(close) = rest[open..].find('}') else { break };
+        out.push_str(&rest[..open]);
         slot(&rest[open + 1..open + close], out);
         rest = &rest[open + close + 1..];
     }

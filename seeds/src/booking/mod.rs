@@ -25,6 +25,7 @@ use seedbed_booking::enums::*;
 use seedbed_booking::*;
 use serde_json::json;
 
+use crate::describe::{Facet, Measure};
 use crate::stream::{DAY, Ids, Pool, Rng, cents, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::{Account, Check, Ctx, Seeder};
@@ -44,6 +45,10 @@ pub const CUSTOMER_EMAIL: &str = "customer@booking.example.com";
 impl Seeder for BookingSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -190,3 +195,17 @@ impl<'a, 'c> Gen<'a, 'c> {
         self.finish().await
     }
 }
+
+/// What `seedbed describe` charts for booking: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("bookings", "status", Measure::Mix, "bookings by status"),
+    Facet::new("bookings", "price", Measure::Amount, "booking prices (dollars)"),
+    Facet::new("bookings", "customer_id", Measure::PerUser, "bookings per customer"),
+    Facet::new("bookings", "created_at", Measure::Hour, "booking requests by hour of day (UTC)"),
+    Facet::new("bookings", "scheduled_start", Measure::Weekday, "booked visits by day of week (UTC)"),
+    Facet::new("bookings", "created_at", Measure::Month, "booking requests per month"),
+    Facet::new("ratings", "score", Measure::Mix, "ratings by score"),
+    Facet::new("payment_transactions", "status", Measure::Mix, "payments by status"),
+    Facet::new("notifications", "type", Measure::Mix, "in-app notifications by type"),
+];

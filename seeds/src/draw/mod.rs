@@ -28,6 +28,7 @@ use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
 
+use crate::describe::{Facet, Measure};
 use crate::stream::{DAY, Pool, Rng, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::writer::Sink;
@@ -49,6 +50,10 @@ pub const PLAYER_ID: &str = "seed|player";
 impl Seeder for DrawSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -631,3 +636,16 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// What `seedbed describe` charts for draw: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("draws", "category_id", Measure::Mix, "draws by category (id)"),
+    Facet::new("draws", "prize_amount", Measure::Amount, "draw prizes (dollars)"),
+    Facet::new("participations", "user_id", Measure::PerUser, "draw entries per player"),
+    Facet::new("participations", "participated_at", Measure::Hour, "draw entries by hour of day (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Weekday, "draw entries by day of week (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Month, "draw entries per month"),
+    Facet::new("transactions", "type", Measure::Mix, "coin transactions by type"),
+    Facet::new("subscriptions", "status", Measure::Mix, "premium subscriptions by status"),
+];

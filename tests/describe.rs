@@ -1,5 +1,6 @@
 //! `seedbed describe`, run as a user would on every backend: it names every table of every
-//! domain with its real row count, draws each declared chart, and writes a well-formed
+//! domain with its real row count, draws each declared chart (the same picture as SQLite's
+//! of the same data), and writes a well-formed
 //! Markdown document with `--format markdown`. (That it creates nothing is in `read_only`;
 //! a bad `--domain` is in the `cli` catalogue of bad inputs.)
 
@@ -96,6 +97,28 @@ async fn describe_shows_every_table_with_its_row_count(backend: Backend) {
                 "{backend:?}: the chart {heading:?} has no bar on tiny data (every declared column has rows there)\n{own}"
             );
         }
+    }
+
+    // The same data gives the same picture on every backend: each counts with its own date
+    // functions, and SQLite's are the reference.
+    if backend != Backend::Sqlite {
+        let reference = TestDb::new(Backend::Sqlite).await;
+        for domain in domains() {
+            seeded(&reference, domain, options(Profile::Tiny, 42)).await.close().await.ok();
+        }
+        let out = reference.seedbed(&["describe"]);
+        assert_success(&out);
+        let expected = String::from_utf8_lossy(&out.stdout).to_string();
+        if let Some((got, want)) = text.lines().zip(expected.lines()).find(|(a, b)| a != b) {
+            panic!(
+                "{backend:?} describes the same data otherwise than SQLite: {got:?} where SQLite has {want:?}\n{text}"
+            );
+        }
+        assert_eq!(
+            text.lines().count(),
+            expected.lines().count(),
+            "{backend:?}: another number of lines than SQLite\n{text}"
+        );
     }
 
     let out = t.seedbed(&["describe", "--format", "markdown", "--domain", "booking"]);

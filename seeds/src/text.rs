@@ -63,7 +63,7 @@ pub fn dollars(out: &mut String, cents: i64) {
     out.push('$');
     let digits = whole.to_string();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);

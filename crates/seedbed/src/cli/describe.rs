@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use clap::Args;
-use seedbed_seeds::describe::{Chart, Picture, thousands};
+use seedbed_seeds::describe::{Chart, Measure, Picture, thousands};
 
 use super::data::open_existing;
 use super::{DbArgs, DomainArgs};
@@ -64,7 +64,7 @@ fn bar(out: &mut String, n: u64, max: u64, width: u64, unicode: bool) {
     }
     let eighths = (n * width * 8).div_ceil(max).max(1);
     out.extend(std::iter::repeat_n('█', (eighths / 8) as usize));
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         out.push([' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][(eighths % 8) as usize]);
     }
 }
@@ -139,14 +139,26 @@ pub fn text(pictures: &[Picture], unicode: bool) -> String {
     out
 }
 
+/// What a chart's buckets are and what they count, as a table's header says it.
+fn columns(measure: Measure) -> (&'static str, &'static str) {
+    match measure {
+        Measure::Mix => ("value", "rows"),
+        Measure::Amount => ("amount", "rows"),
+        Measure::PerUser => ("rows each", "users"),
+        Measure::Weekday => ("day (UTC)", "rows"),
+        // Series are one row of counts under their buckets.
+        Measure::Hour | Measure::Month => ("", "rows"),
+    }
+}
+
 /// `|` and line breaks would end a Markdown table cell.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The pictures as one Markdown document: a table of row counts per domain, then each
-/// chart as a table (bars drawn with unicode blocks in a code span), series with their
-/// sparkline first.
+/// chart as a table (bars drawn with unicode blocks in a code span), or for a series (hours,
+/// months) its sparkline over one row of counts.
 pub fn markdown(pictures: &[Picture]) -> String {
     let mut out = String::new();
     let names: Vec<&str> = pictures.iter().map(|p| p.domain).collect();
@@ -173,8 +185,18 @@ pub fn markdown(pictures: &[Picture]) -> String {
             if let Some(summary) = &chart.summary {
                 let _ = writeln!(out, "{}.\n", cell(summary));
             }
+            if chart.is_series() {
+                // One row of counts under the buckets: the sparkline above is its chart.
+                let heads: String = chart.bars.iter().map(|(l, _)| format!(" {} |", cell(l))).collect();
+                let rule: String = chart.bars.iter().map(|_| " ---: |").collect();
+                let counts: String =
+                    chart.bars.iter().map(|(_, n)| format!(" {} |", thousands(*n))).collect();
+                let _ = writeln!(out, "|{heads}\n|{rule}\n|{counts}\n");
+                continue;
+            }
             let max = chart.bars.iter().map(|(_, n)| *n).max().unwrap_or(0);
-            let _ = writeln!(out, "| value | rows | share | |\n| --- | ---: | ---: | --- |");
+            let (what, count) = columns(chart.facet.measure);
+            let _ = writeln!(out, "| {what} | {count} | share | |\n| --- | ---: | ---: | --- |");
             for (l, n) in &chart.bars {
                 let mut b = String::new();
                 bar(&mut b, *n, max, MARKDOWN_WIDTH, true);
@@ -190,7 +212,7 @@ pub fn markdown(pictures: &[Picture]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use seedbed_seeds::describe::{Facet, Measure, shape};
+    use seedbed_seeds::describe::{Facet, shape};
 
     use super::*;
 

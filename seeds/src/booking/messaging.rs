@@ -119,6 +119,8 @@ impl Gen<'_, '_> {
         let (mut rng, mut ids) = (self.rng("scheduled_notifications"), self.ids());
         let mut scheduled = ctx.sink::<scheduled_notifications::Entity>(self.bookings.len() as u64 / 2);
         let mut sent = Vec::new();
+        // Reminders that were due: the first fails, then one in 25, so tiny data has a failure.
+        let mut due = 0;
         for (k, b) in self.bookings.iter().enumerate() {
             let Some(acc) = b.accepted else { continue };
             let at = b.start - Duration::hours(1);
@@ -126,10 +128,9 @@ impl Gen<'_, '_> {
                 ScheduledStatus::Cancelled
             } else if at > self.now {
                 ScheduledStatus::Pending
-            } else if k % 25 == 7 {
-                ScheduledStatus::Failed
             } else {
-                ScheduledStatus::Sent
+                due += 1;
+                if due % 25 == 1 { ScheduledStatus::Failed } else { ScheduledStatus::Sent }
             };
             let channel = rng.cover(
                 k,

@@ -17,6 +17,9 @@ impl Gen<'_, '_> {
         let pool = Pool::new(customers, &weights);
         let mut sink = ctx.sink::<bookings::Entity>(n as u64);
         let now = self.now;
+        // Cancellations so far: the first three cover who cancels, the first is accepted
+        // before it is cancelled (so its reminder is a cancelled one).
+        let mut cancellations = 0;
         for i in 0..n {
             let customer = pool.pick(&mut rng);
             let offer = &self.offers[rng.below(self.offers.len())];
@@ -31,6 +34,10 @@ impl Gen<'_, '_> {
                     (BookingStatus::Requested, 14),
                     (BookingStatus::InProgress, 1),
                     (BookingStatus::InProgress, 1),
+                    // Two more cancellations among the first rows (weight 0: only then), so
+                    // that every party who can cancel does so even in tiny data.
+                    (BookingStatus::Cancelled, 0),
+                    (BookingStatus::Cancelled, 0),
                 ],
             );
             let joined = self.people[customer]
@@ -52,7 +59,8 @@ impl Gen<'_, '_> {
             let accepts = matches!(
                 status,
                 BookingStatus::Accepted | BookingStatus::InProgress | BookingStatus::Completed
-            ) || (status == BookingStatus::Cancelled && rng.percent(50));
+            ) || (status == BookingStatus::Cancelled
+                && (cancellations == 0 || rng.percent(50)));
             let accepted =
                 accepts.then(|| created + rng.seconds(300, 6 * 3600)).map(|t| t.min(start).min(now));
             let started =
@@ -64,8 +72,9 @@ impl Gen<'_, '_> {
                 rng.time_between(from, start.min(now).max(from))
             });
             let by = cancelled.map(|_| {
+                cancellations += 1;
                 rng.cover(
-                    self.bookings.len() % 3,
+                    cancellations - 1,
                     &[(BookingActor::Customer, 60), (BookingActor::Provider, 30), (BookingActor::Admin, 10)],
                 )
             });

@@ -21,12 +21,14 @@
 
 pub mod accounts;
 pub mod checks;
+pub mod describe;
 pub mod load;
 pub mod options;
 pub mod reference;
 pub mod stats;
 pub mod stream;
 pub mod table;
+pub mod text;
 pub mod writer;
 
 pub mod booking;
@@ -126,6 +128,11 @@ pub trait Seeder: Send + Sync {
     fn accounts(&self) -> Vec<Account>;
     /// The business rules, beyond foreign-key orphans.
     fn rules(&self, backend: DbBackend) -> Vec<Check>;
+    /// The columns whose distribution shows the shape of the data (`seedbed describe`):
+    /// status mixes, amounts, activity per user, hour, weekday and month of activity.
+    fn facets(&self) -> &'static [describe::Facet] {
+        &[]
+    }
     /// Writes every table's rows.
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
     /// Upserts the domain's reference data in `txn`, placed at `now` (see [`mod@reference`]):

@@ -1,6 +1,7 @@
 //! Deterministic randomness: one ChaCha8 stream per (domain, table), derived from the seed,
 //! so that adding a table or a row elsewhere never reshuffles a table's data; plus the small
 //! vocabulary every generator speaks (chances, weighted picks, times, keys, money, names).
+//! No Latin filler: free text comes from each domain's own templates (`crate::text`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use fake::Fake;
@@ -125,19 +126,6 @@ impl Rng {
 
     pub fn company(&mut self) -> String {
         fake::faker::company::en::CompanyName().fake_with_rng(&mut self.0)
-    }
-
-    pub fn sentence(&mut self, words: std::ops::Range<usize>) -> String {
-        fake::faker::lorem::en::Sentence(words).fake_with_rng(&mut self.0)
-    }
-
-    pub fn paragraph(&mut self, sentences: std::ops::Range<usize>) -> String {
-        fake::faker::lorem::en::Paragraph(sentences).fake_with_rng(&mut self.0)
-    }
-
-    pub fn words(&mut self, count: std::ops::Range<usize>) -> String {
-        let words: Vec<String> = fake::faker::lorem::en::Words(count).fake_with_rng(&mut self.0);
-        words.join(" ")
     }
 
     pub fn street(&mut self) -> String {

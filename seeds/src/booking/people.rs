@@ -47,6 +47,7 @@ impl Gen<'_, '_> {
             )
             .await?;
             self.people.push(Person { id, created, role, addresses: Vec::new() });
+            self.first_names.push(first);
         }
         ctx.close(&mut sink).await?;
 

@@ -14,6 +14,7 @@ mod premium;
 mod reference;
 mod rules;
 mod social;
+mod text;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -27,6 +28,7 @@ use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
 
+use crate::describe::{Facet, Measure};
 use crate::stream::{DAY, Pool, Rng, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::writer::Sink;
@@ -48,6 +50,10 @@ pub const PLAYER_ID: &str = "seed|player";
 impl Seeder for DrawSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -386,6 +392,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         plan.premium = premium;
     }
     let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
+    let mut words = ctx.streams.rng(DOMAIN, "draws/text");
     for p in &plans {
         let drawn = p.winner.is_some();
         let kind = ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)];
@@ -395,7 +402,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 id: p.id,
                 title: format!("{kind} Jackpot #{}", p.id),
                 category_id: category_of(kind),
-                description: rng.percent(80).then(|| rng.sentence(6..14)),
+                description: rng.percent(80).then(|| {
+                    let prize = p.prize.mantissa() as i64 * 100 / 10_i64.pow(p.prize.scale());
+                    text::draw(&mut words, kind, prize, p.fee, p.max, p.draw_time, p.premium)
+                }),
                 prize_amount: p.prize,
                 entry_fee: p.fee,
                 max_participants: p.max,
@@ -626,3 +636,16 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// What `seedbed describe` charts for draw: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("draws", "category_id", Measure::Mix, "draws by category (id)"),
+    Facet::new("draws", "prize_amount", Measure::Amount, "draw prizes (dollars)"),
+    Facet::new("participations", "user_id", Measure::PerUser, "draw entries per player"),
+    Facet::new("participations", "participated_at", Measure::Hour, "draw entries by hour of day (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Weekday, "draw entries by day of week (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Month, "draw entries per month"),
+    Facet::new("transactions", "type", Measure::Mix, "coin transactions by type"),
+    Facet::new("subscriptions", "status", Measure::Mix, "premium subscriptions by status"),
+];

@@ -204,7 +204,7 @@ async fn release_all(locks: Vec<seedbed_core::DomainLock>) {
 }
 
 /// Refuses a domain whose migrations are not all applied.
-async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
+pub(super) async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
     let status = (domain.migrator)().status(db).await?;
     // An interrupted migration is not applied either (`migrate status` says how to settle it).
     let pending = status.iter().filter(|s| matches!(s.state, State::Pending | State::Started { .. })).count();

@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use sha2::{Digest, Sha256};
 
 use crate::stream::{Pool, Rng};
@@ -94,25 +94,27 @@ impl Zone {
 /// on the second Sunday of March to 02:00 daylight (01:00 standard) on the first Sunday of
 /// November.
 pub(crate) fn in_daylight_saving(local: i64) -> bool {
+    // Each year's edges, computed once: the generators ask this for every time they draw.
+    static EDGES: OnceLock<Vec<(i64, i64)>> = OnceLock::new();
+    let edges = EDGES.get_or_init(|| {
+        (FIRST_YEAR..FIRST_YEAR + 300)
+            .map(|year| {
+                let sunday = |month, n, hour| {
+                    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, n)
+                        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+                        .map_or(0, |t| t.and_utc().timestamp())
+                };
+                (sunday(3, 2, 2), sunday(11, 1, 1))
+            })
+            .collect()
+    });
     let Some(t) = DateTime::from_timestamp(local, 0) else { return false };
-    let year = t.year();
-    let month = t.month();
-    if !(3..=11).contains(&month) {
-        return false;
-    }
-    if (4..=10).contains(&month) {
-        return true;
-    }
-    let sunday = |month, n| NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, n);
-    let (day, hour) = (t.day(), t.hour());
-    if month == 3 {
-        let start = sunday(3, 2).map_or(8, |d| d.day());
-        day > start || (day == start && hour >= 2)
-    } else {
-        let end = sunday(11, 1).map_or(1, |d| d.day());
-        day < end || (day == end && hour < 1)
-    }
+    let year = t.year() - FIRST_YEAR;
+    usize::try_from(year).ok().and_then(|y| edges.get(y)).is_some_and(|(start, end)| (*start..*end).contains(&local))
 }
+
+/// The first year [`in_daylight_saving`] knows; the 300 from it hold every seeded time.
+const FIRST_YEAR: i32 = 1900;
 
 /// One city of the gazetteer.
 #[derive(Debug)]
@@ -314,8 +316,9 @@ impl Settler {
         let code = c.area_codes.iter().copied().find(|a| self.taken[*a as usize] < LINES)?;
         let n = self.taken[code as usize];
         self.taken[code as usize] += 1;
-        // A fixed permutation of the lines (7919 is prime to 10,000), so numbers do not count up.
-        Some(format!("+1{code}555{:04}", (n * 7919 + 1234) % LINES))
+        // A permutation of the lines (7919 is prime to 10,000) starting somewhere of the
+        // area code's own, so numbers neither count up nor repeat across area codes.
+        Some(format!("+1{code}555{:04}", (n * 7919 + code as u32 * 4_099) % LINES))
     }
 
     /// A home city with a phone number: the city is drawn again while the drawn one has no

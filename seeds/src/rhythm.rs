@@ -72,7 +72,8 @@ impl Rhythm {
         hours: &[u64; 24],
     ) -> DateTime<Utc> {
         let (lo, hi) = (from.timestamp(), to.timestamp().max(from.timestamp()));
-        let top = hours.iter().max().copied().unwrap_or(1).max(1) * 118 * 300 * 180;
+        // The largest weight the window can hold (growth only grows), so that few draws are wasted.
+        let top = hours.iter().max().copied().unwrap_or(1).max(1) * 118 * self.growth(hi) * 180;
         let mut t = lo;
         // Acceptance is about one in five; a window too short to hold any weight (a night
         // hour for working hours) keeps the last candidate.

@@ -38,8 +38,12 @@ impl Gen<'_, '_> {
                     if rng.percent(60) { (b.customer, provider_user) } else { (provider_user, b.customer) };
                 let is_live =
                     matches!(status, CallStatus::Initiated | CallStatus::Ringing | CallStatus::InProgress);
-                let started =
-                    if is_live { self.now - rng.seconds(5, 300) } else { rng.time_between(acc, window_end) };
+                let zone = self.people[caller].home().zone;
+                let started = if is_live {
+                    self.now - rng.seconds(5, 300)
+                } else {
+                    self.rhythm.time(&mut rng, acc, window_end, zone)
+                };
                 let talk = match status {
                     CallStatus::Completed => rng.between(20, 900),
                     _ => 0,

@@ -47,7 +47,9 @@ impl Gen<'_, '_> {
                     rating_average: None,
                     rating_count: 0,
                     is_available: rng.percent(85),
-                    service_radius_km: rng.between(5, 60) as i32,
+                    // Wide enough for the whole of their city: both ends of a booking lie
+                    // within the city's radius of its centre.
+                    service_radius_km: rng.between((2 * p.home().radius_km + 1).max(5), 60) as i32,
                     created_at: at,
                     updated_at: at,
                 },
@@ -79,6 +81,8 @@ impl Gen<'_, '_> {
                     },
                 )
                 .await?;
+                let city = self.people[self.providers[provider].1].city;
+                self.offers_by_city.entry(city).or_default().push(self.offers.len());
                 self.offers.push(Offer { provider, service, price: price.max(100) });
             }
         }

@@ -83,7 +83,7 @@ impl Gen<'_, '_> {
             };
             for _ in 0..count {
                 let id = ids.next(&mut rng);
-                let created = rng.time_between(p.created, self.now - Duration::hours(1));
+                let created = self.rhythm.time(&mut rng, p.created, self.now - Duration::hours(1), p.home().zone);
                 ctx.put(
                     &mut sink,
                     &user_push_tokens::Model {
@@ -264,13 +264,7 @@ impl Gen<'_, '_> {
                     marketing_enabled: rng.percent(30),
                     quiet_hours_start: quiet.then_some(22),
                     quiet_hours_end: quiet.then_some(7),
-                    timezone: [
-                        "America/New_York",
-                        "America/Chicago",
-                        "America/Denver",
-                        "America/Los_Angeles",
-                    ][rng.below(4)]
-                    .into(),
+                    timezone: p.home().zone.name.into(),
                     created_at: p.created,
                     updated_at: p.created,
                 },

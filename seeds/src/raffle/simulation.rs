@@ -60,8 +60,8 @@ impl Gen<'_, '_> {
             heap.push(Reverse((at, seq, e)));
         };
         for i in 0..self.plans.len() {
-            let mut run = Checkouts::new(ctx, i, &self.plans[i], &self.sellers);
-            if let Some(first) = run.next(&buyers, &self.users) {
+            let mut run = Checkouts::new(ctx, &self.crowd, i, &self.plans[i], &self.sellers);
+            if let Some(first) = run.next(&self.crowd, &buyers, &self.users) {
                 push(&mut heap, first.at, Event::Checkout(i));
                 runs.insert(i, (run, first, BTreeMap::new()));
             }
@@ -122,7 +122,7 @@ impl Gen<'_, '_> {
                         )
                         .await?;
                     }
-                    match run.next(&buyers, &self.users) {
+                    match run.next(&self.crowd, &buyers, &self.users) {
                         Some(next) => {
                             push(&mut heap, next.at, Event::Checkout(r));
                             runs.insert(r, (run, next, buyers_spend));

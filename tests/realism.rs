@@ -197,7 +197,9 @@ fn growth(what: &str, signups: &[DateTime<Utc>]) -> Option<String> {
     }
     // The months strictly between the first sign-up's and the last's are full.
     let full: Vec<_> = months.iter().skip(1).take(months.len().saturating_sub(2)).collect();
-    let (first, last) = (full.first()?, full.last()?);
+    let (Some(first), Some(last)) = (full.first().filter(|_| full.len() >= 2), full.last()) else {
+        return Some(format!("{what}: fewer than two full months to compare ({months:?})"));
+    };
     (*last.1 * 2 < *first.1 * 3).then(|| {
         format!("{what}: last full month {:?} has {} < 1.5 × the first {:?}'s {} ({months:?})", last.0, last.1, first.0, first.1)
     })

@@ -95,6 +95,20 @@ impl Rhythm {
     }
 }
 
+/// Heavy-tailed activity weights, as [`crate::stream::zipf_weights`] (~1/rank), where the
+/// ranking favours those who `joined` early: each is ranked by their sign-up time plus up to
+/// four months drawn at random, so the keenest are mostly, not only, early adopters.
+pub fn keen_early(rng: &mut Rng, joined: &[DateTime<Utc>]) -> Vec<u32> {
+    let mut order: Vec<(i64, usize)> =
+        joined.iter().enumerate().map(|(i, t)| (t.timestamp() + rng.between(0, 120 * 86_400), i)).collect();
+    order.sort_unstable();
+    let mut weights = vec![0; joined.len()];
+    for (rank, (_, i)) in order.into_iter().enumerate() {
+        weights[i] = (1_000_000 / (rank as u64 + 1)).max(1) as u32;
+    }
+    weights
+}
+
 /// A population's clock: the weight of each UTC hour of the week, summed over where people
 /// live (their local hour and weekday), with daylight saving time off and on.
 pub struct Crowd {

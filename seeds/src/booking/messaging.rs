@@ -115,20 +115,23 @@ impl Gen<'_, '_> {
         let (mut rng, mut ids) = (self.rng("scheduled_notifications"), self.ids());
         let mut scheduled = ctx.sink::<scheduled_notifications::Entity>(self.bookings.len() as u64 / 2);
         let mut sent = Vec::new();
-        for (k, b) in self.bookings.iter().enumerate() {
+        // Reminders due before the reference time: one in 25 failed, the third one first.
+        let mut due = 0;
+        for b in &self.bookings {
             let Some(acc) = b.accepted else { continue };
             let at = b.start - Duration::hours(1);
             let status = if b.cancelled.is_some() {
                 ScheduledStatus::Cancelled
             } else if at > self.now {
                 ScheduledStatus::Pending
-            } else if k % 25 == 7 {
-                ScheduledStatus::Failed
             } else {
-                ScheduledStatus::Sent
+                due += 1;
+                if due % 25 == 3 { ScheduledStatus::Failed } else { ScheduledStatus::Sent }
             };
+            // Coverage counts the reminders that went out, so that every channel is logged.
+            let sent_k = if status == ScheduledStatus::Sent { sent.len() } else { usize::MAX / 2 };
             let channel = rng.cover(
-                k,
+                sent_k,
                 &[
                     (NotificationChannel::Push, 50),
                     (NotificationChannel::Sms, 25),

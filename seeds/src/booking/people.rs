@@ -26,7 +26,13 @@ impl Gen<'_, '_> {
                     email(&first, &last, i),
                     rng.cover(
                         i - 3,
-                        &[(UserRole::Provider, 14), (UserRole::Customer, 84), (UserRole::Admin, 2)],
+                        // A second provider early on: tiny data shows every verification status.
+                        &[
+                            (UserRole::Provider, 14),
+                            (UserRole::Customer, 84),
+                            (UserRole::Admin, 2),
+                            (UserRole::Provider, 0),
+                        ],
                     ),
                     oldest,
                 ),

@@ -16,6 +16,7 @@ impl Gen<'_, '_> {
         let pool = Pool::new(customers, &weights);
         let mut sink = ctx.sink::<bookings::Entity>(n as u64);
         let now = self.now;
+        let mut cancellations = 0;
         for i in 0..n {
             let customer = pool.pick(&mut rng);
             // A provider of the customer's city (every city the platform serves has one).
@@ -36,6 +37,9 @@ impl Gen<'_, '_> {
                     (BookingStatus::Requested, 14),
                     (BookingStatus::InProgress, 1),
                     (BookingStatus::InProgress, 1),
+                    // Three cancellations early on: one by each party.
+                    (BookingStatus::Cancelled, 0),
+                    (BookingStatus::Cancelled, 0),
                 ],
             );
             let joined = self.people[customer]
@@ -76,8 +80,9 @@ impl Gen<'_, '_> {
                 rng.time_between(from, start.min(now).max(from))
             });
             let by = cancelled.map(|_| {
+                cancellations += 1;
                 rng.cover(
-                    self.bookings.len() % 3,
+                    cancellations - 1,
                     &[(BookingActor::Customer, 60), (BookingActor::Provider, 30), (BookingActor::Admin, 10)],
                 )
             });

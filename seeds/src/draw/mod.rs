@@ -28,8 +28,8 @@ use seedbed_draw::*;
 use serde_json::json;
 
 use crate::places::{Zone, cities, home_of, zone_named};
-use crate::rhythm::{Crowd, Rhythm, Warp};
-use crate::stream::{DAY, Pool, Rng, email, zipf_weights};
+use crate::rhythm::{Crowd, Rhythm, Warp, keen_early};
+use crate::stream::{DAY, Pool, Rng, email};
 use crate::table::{TableOps, table};
 use crate::writer::Sink;
 use crate::{Account, Check, Ctx, Seeder};
@@ -146,6 +146,9 @@ struct Plan {
     fee: i32,
     max: i32,
     entrants: i32,
+    /// The entrants it was planned for: the replays draw against this, so that a draw that
+    /// found fewer players old enough replays the same entries every time.
+    target: i32,
     past: bool,
     prize: Decimal,
     winner: Option<usize>,
@@ -183,7 +186,7 @@ impl Entries {
         Entries {
             rng: ctx.streams.rng(DOMAIN, &format!("participations#{index}")),
             next: 0,
-            count: plan.entrants,
+            count: plan.target,
             window: Warp::new(crowd, plan.created, closes),
             entered: BTreeSet::new(),
         }
@@ -338,7 +341,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 
     // Draws: most are past (drawn, one winner), the rest upcoming.
     let mut pool_rng = ctx.streams.rng(DOMAIN, "activity");
-    let mut weights = zipf_weights(&mut pool_rng, n);
+    // The keenest players are mostly early ones: with sign-ups growing, a keen player who
+    // joined last month would have had few draws to enter.
+    let joined: Vec<DateTime<Utc>> = players.iter().map(|p| p.created).collect();
+    let mut weights = keen_early(&mut pool_rng, &joined);
     weights[1] = weights.iter().max().copied().unwrap_or(1);
     let pool = Pool::new((0..n).collect(), &weights);
     let draws_n = ctx.opts.count(8, 300);
@@ -368,28 +374,27 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             fee: if i == 0 || rng.percent(10) { 0 } else { [5, 10, 10, 20, 25, 50][rng.below(6)] },
             max,
             entrants,
+            target: entrants,
             past,
             prize: Decimal::new(rng.between(10, 5000) * 100, 2),
             winner: None,
             premium: false,
         });
     }
-    // First replay: who won each past draw, and which draw has the first entry of all.
+    // First replay: how many entered each draw, who won each past draw, and which draw has
+    // the first entry of all.
     let mut first_entry: Option<(DateTime<Utc>, usize)> = None;
     for (i, plan) in plans.iter_mut().enumerate() {
-        if !plan.past {
-            continue;
-        }
         let mut entries = Entries::new(ctx, &crowd, i, plan, now);
         let mut entrants = Vec::new();
         while let Some((at, p)) = entries.next(&crowd, &pool, &players) {
-            if entrants.is_empty() && first_entry.is_none_or(|(first, _)| at < first) {
+            if plan.past && entrants.is_empty() && first_entry.is_none_or(|(first, _)| at < first) {
                 first_entry = Some((at, i));
             }
             entrants.push(p);
         }
         plan.entrants = entrants.len() as i32;
-        if !entrants.is_empty() {
+        if plan.past && !entrants.is_empty() {
             let mut pick = ctx.streams.rng(DOMAIN, &format!("winners#{i}"));
             plan.winner = Some(if i == 0 && entrants.contains(&1) { 1 } else { *pick.pick(&entrants) });
         }

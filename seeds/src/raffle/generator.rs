@@ -22,6 +22,7 @@ pub(super) struct Coverage {
     pub(super) goodwill: bool,
     pub(super) item_credit: bool,
     pub(super) purchase_notice: bool,
+    pub(super) credit_expiring: bool,
 }
 
 /// The generator: what the earlier tables hold that the later ones need, the money books,

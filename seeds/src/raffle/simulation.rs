@@ -166,6 +166,20 @@ impl Gen<'_, '_> {
                 }
             }
         }
+        if !self.covered.credit_expiring {
+            // No credit happened to be about to expire: the well-known customer's loyalty
+            // credit is, so that every profile shows the reminder.
+            self.credit(Credit {
+                user: 2,
+                source: CreditSource::Bonus,
+                amount: 500,
+                item: None,
+                raffle: None,
+                at: self.now - Duration::days(85),
+                days: 90,
+            })
+            .await?;
+        }
         self.flush_money().await?;
         for table in ["transactions", "box_purchases", "user_credits", "notifications", "audit_logs"] {
             ctx.progress.finish(table);

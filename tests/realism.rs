@@ -5,8 +5,9 @@
 //! activity that stays heavy-tailed).
 //!
 //! The checks read the `dev` seed that `seeding::every_check_passes_on_tiny_and_dev` makes on
-//! every backend, so they cost no seeding of their own; the statistics are pure functions,
-//! specified below on data made to pass and to fail.
+//! every backend, so they cost no seeding of their own. The place checks hold for any
+//! profile: below, each catches one corrupted row of tiny data. The statistics are pure
+//! functions, specified below on data made to pass and to fail.
 
 use std::collections::BTreeMap;
 
@@ -23,16 +24,27 @@ const DRAW_ENTRIES_FLOOR: Tail = Tail { p99: 143, max: 281 };
 /// Every realism check of `domain` that fails, one line each with examples.
 pub async fn failures(db: &DatabaseConnection, domain: &str, seed: u64) -> Vec<String> {
     let mut found = match domain {
-        "raffle" => raffle(db).await,
+        "raffle" => raffle(db, false).await,
         "draw" => draw(db, seed).await,
-        "booking" => booking(db).await,
+        "booking" => booking(db, false).await,
         _ => Vec::new(),
     };
     found.retain(|f| !f.is_empty());
     found
 }
 
-async fn raffle(db: &DatabaseConnection) -> Vec<String> {
+/// The place checks of `domain` that fail: they hold at every profile, tiny included.
+pub async fn place_failures(db: &DatabaseConnection, domain: &str) -> Vec<String> {
+    let mut found = match domain {
+        "raffle" => raffle(db, true).await,
+        "booking" => booking(db, true).await,
+        _ => Vec::new(),
+    };
+    found.retain(|f| !f.is_empty());
+    found
+}
+
+async fn raffle(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
     use seedbed_raffle::{box_purchases, users};
     let users = users::Entity::find().all(db).await.unwrap();
     let mut bad_phones = Vec::new();
@@ -46,6 +58,10 @@ async fn raffle(db: &DatabaseConnection) -> Vec<String> {
             None => bad_phones.push(format!("{} {phone}", u.email)),
         }
     }
+    let phones = listed("raffle: phone numbers not local and fictional (+1, an area code of the gazetteer, 555)", &bad_phones);
+    if places_only {
+        return vec![phones];
+    }
     let purchases = box_purchases::Entity::find().all(db).await.unwrap();
     // Local time for the buyers whose number tells where they live.
     let acts: Vec<_> =
@@ -55,7 +71,7 @@ async fn raffle(db: &DatabaseConnection) -> Vec<String> {
         *per_buyer.entry(p.user_id).or_default() += 1;
     }
     vec![
-        listed("raffle: phone numbers not local and fictional (+1, an area code of the gazetteer, 555)", &bad_phones),
+        phones,
         daily_cycle("raffle box purchases", &acts).unwrap_or_default(),
         growth("raffle sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>()).unwrap_or_default(),
         heavy_tail("raffle box purchases per buyer", per_buyer.into_values().collect(), None).unwrap_or_default(),
@@ -81,7 +97,7 @@ async fn draw(db: &DatabaseConnection, seed: u64) -> Vec<String> {
     ]
 }
 
-async fn booking(db: &DatabaseConnection) -> Vec<String> {
+async fn booking(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
     use seedbed_booking::{addresses, bookings, provider_profiles, user_notification_settings, users};
     let users = users::Entity::find().all(db).await.unwrap();
     let addresses = addresses::Entity::find().all(db).await.unwrap();
@@ -139,6 +155,17 @@ async fn booking(db: &DatabaseConnection) -> Vec<String> {
             distant.push(format!("booking {}: {km:.0} km, radius {radius} km", b.id));
         }
     }
+    let mut found = vec![
+        listed("booking: addresses in no city of the gazetteer", &not_a_place),
+        listed("booking: postal codes of another city", &bad_postal),
+        listed("booking: points outside their city's radius", &too_far),
+        listed("booking: phone numbers without an area code of the user's city", &foreign_phone),
+        listed("booking: time zones other than the home city's", &foreign_zone),
+        listed("booking: bookings beyond the provider's service radius", &distant),
+    ];
+    if places_only {
+        return found;
+    }
     let acts: Vec<_> = bookings
         .iter()
         .filter_map(|b| zone_of.get(&b.customer_id).and_then(|z| places::zone_named(z)).map(|z| (b.created_at, z)))
@@ -147,17 +174,12 @@ async fn booking(db: &DatabaseConnection) -> Vec<String> {
     for b in &bookings {
         *per_customer.entry(b.customer_id).or_default() += 1;
     }
-    vec![
-        listed("booking: addresses in no city of the gazetteer", &not_a_place),
-        listed("booking: postal codes of another city", &bad_postal),
-        listed("booking: points outside their city's radius", &too_far),
-        listed("booking: phone numbers without an area code of the user's city", &foreign_phone),
-        listed("booking: time zones other than the home city's", &foreign_zone),
-        listed("booking: bookings beyond the provider's service radius", &distant),
+    found.extend([
         daily_cycle("booking requests", &acts).unwrap_or_default(),
         growth("booking sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>()).unwrap_or_default(),
         heavy_tail("bookings per customer", per_customer.into_values().collect(), None).unwrap_or_default(),
-    ]
+    ]);
+    found
 }
 
 /// `what: n (first few)`, or nothing when `bad` is empty.
@@ -228,7 +250,73 @@ fn heavy_tail(what: &str, mut counts: Vec<u64>, floor: Option<Tail>) -> Option<S
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use seedbed_core::Backend;
+    use seedbed_seeds::Profile;
+
     use super::*;
+    use crate::seeding::{options, seeded};
+    use crate::util::{TestDb, domains};
+
+    /// One corrupted row per place check, on tiny data: each is reported by its own check,
+    /// and by no other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_place_check_catches_one_corrupted_row() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "booking",
+                "UPDATE addresses SET postal_code = '99999' WHERE id = (SELECT MIN(id) FROM addresses WHERE country = 'US')",
+                "booking: postal codes of another city: 1",
+            ),
+            (
+                "booking",
+                "UPDATE addresses SET latitude = latitude + 1 WHERE id = (SELECT MIN(id) FROM addresses \
+                 WHERE latitude IS NOT NULL AND id NOT IN (SELECT address_id FROM bookings) \
+                 AND user_id NOT IN (SELECT user_id FROM provider_profiles))",
+                "booking: points outside their city's radius: 1",
+            ),
+            (
+                "booking",
+                "UPDATE addresses SET city = 'Atlantis' WHERE id = (SELECT MIN(id) FROM addresses)",
+                "booking: addresses in no city of the gazetteer: 1",
+            ),
+            (
+                "booking",
+                "UPDATE users SET phone = '+19075550000' WHERE id = (SELECT MIN(user_id) FROM addresses WHERE is_default AND state <> 'AK')",
+                "booking: phone numbers without an area code of the user's city: 1",
+            ),
+            (
+                "booking",
+                "UPDATE user_notification_settings SET timezone = 'Pacific/Honolulu' \
+                 WHERE user_id = (SELECT MIN(user_id) FROM addresses WHERE is_default AND state <> 'HI')",
+                "booking: time zones other than the home city's: 1",
+            ),
+            (
+                "booking",
+                "UPDATE provider_profiles SET service_radius_km = 1 WHERE id = (SELECT MIN(b.provider_id) FROM bookings b \
+                 JOIN addresses a ON a.id = b.address_id WHERE a.latitude IS NOT NULL)",
+                "booking: bookings beyond the provider's service radius:",
+            ),
+            (
+                "raffle",
+                "UPDATE users SET phone = '+19995551234' WHERE id = (SELECT MIN(id) FROM users WHERE phone IS NOT NULL)",
+                "raffle: phone numbers not local and fictional (+1, an area code of the gazetteer, 555): 1",
+            ),
+        ];
+        for (domain, corruption, expected) in cases {
+            let t = TestDb::new(Backend::Sqlite).await;
+            let d = domains().iter().find(|d| d.name == *domain).unwrap();
+            let db = seeded(&t, d, options(Profile::Tiny, 42)).await;
+            assert_eq!(place_failures(&db, domain).await, Vec::<String>::new(), "{domain}: tiny before corrupting");
+            let done = db.execute_raw(Statement::from_string(DbBackend::Sqlite, *corruption)).await.unwrap();
+            assert_eq!(done.rows_affected(), 1, "{corruption} corrupted no single row");
+            let found = place_failures(&db, domain).await;
+            assert!(
+                found.len() == 1 && found[0].starts_with(expected),
+                "{corruption}\n  expected only: {expected}\n  found: {found:#?}"
+            );
+        }
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -58,7 +58,10 @@ async fn raffle(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
             None => bad_phones.push(format!("{} {phone}", u.email)),
         }
     }
-    let phones = listed("raffle: phone numbers not local and fictional (+1, an area code of the gazetteer, 555)", &bad_phones);
+    let phones = listed(
+        "raffle: phone numbers not local and fictional (+1, an area code of the gazetteer, 555)",
+        &bad_phones,
+    );
     if places_only {
         return vec![phones];
     }
@@ -73,8 +76,10 @@ async fn raffle(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
     vec![
         phones,
         daily_cycle("raffle box purchases", &acts).unwrap_or_default(),
-        growth("raffle sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>()).unwrap_or_default(),
-        heavy_tail("raffle box purchases per buyer", per_buyer.into_values().collect(), None).unwrap_or_default(),
+        growth("raffle sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>())
+            .unwrap_or_default(),
+        heavy_tail("raffle box purchases per buyer", per_buyer.into_values().collect(), None)
+            .unwrap_or_default(),
     ]
 }
 
@@ -120,7 +125,10 @@ async fn booking(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
         if let (Some(lat), Some(lon)) = (degrees(a.latitude), degrees(a.longitude)) {
             let km = city.distance_km(lat, lon);
             if km > city.radius_km as f64 * 1.01 + 0.05 {
-                too_far.push(format!("{lat}, {lon}: {km:.1} km from {} (radius {} km)", city.name, city.radius_km));
+                too_far.push(format!(
+                    "{lat}, {lon}: {km:.1} km from {} (radius {} km)",
+                    city.name, city.radius_km
+                ));
             }
             point_of.insert(a.id, (lat, lon));
         }
@@ -143,13 +151,16 @@ async fn booking(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
         }
     }
     // Providers visit customers within their service radius, from their business address.
-    let provider_user: BTreeMap<_, _> = profiles.iter().map(|p| (p.id, (p.user_id, p.service_radius_km))).collect();
+    let provider_user: BTreeMap<_, _> =
+        profiles.iter().map(|p| (p.id, (p.user_id, p.service_radius_km))).collect();
     let provider_point: BTreeMap<_, _> =
         addresses.iter().filter_map(|a| point_of.get(&a.id).map(|p| (a.user_id, *p))).collect();
     let mut distant = Vec::new();
     for b in &bookings {
         let (user, radius) = provider_user[&b.provider_id];
-        let (Some(at), Some(from)) = (point_of.get(&b.address_id), provider_point.get(&user)) else { continue };
+        let (Some(at), Some(from)) = (point_of.get(&b.address_id), provider_point.get(&user)) else {
+            continue;
+        };
         let km = places::distance_km(from.0, from.1, at.0, at.1);
         if km > radius as f64 {
             distant.push(format!("booking {}: {km:.0} km, radius {radius} km", b.id));
@@ -168,7 +179,9 @@ async fn booking(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
     }
     let acts: Vec<_> = bookings
         .iter()
-        .filter_map(|b| zone_of.get(&b.customer_id).and_then(|z| places::zone_named(z)).map(|z| (b.created_at, z)))
+        .filter_map(|b| {
+            zone_of.get(&b.customer_id).and_then(|z| places::zone_named(z)).map(|z| (b.created_at, z))
+        })
         .collect();
     let mut per_customer = BTreeMap::<_, u64>::new();
     for b in &bookings {
@@ -176,7 +189,8 @@ async fn booking(db: &DatabaseConnection, places_only: bool) -> Vec<String> {
     }
     found.extend([
         daily_cycle("booking requests", &acts).unwrap_or_default(),
-        growth("booking sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>()).unwrap_or_default(),
+        growth("booking sign-ups", &users.iter().map(|u| u.created_at).collect::<Vec<_>>())
+            .unwrap_or_default(),
         heavy_tail("bookings per customer", per_customer.into_values().collect(), None).unwrap_or_default(),
     ]);
     found
@@ -223,7 +237,10 @@ fn growth(what: &str, signups: &[DateTime<Utc>]) -> Option<String> {
         return Some(format!("{what}: fewer than two full months to compare ({months:?})"));
     };
     (*last.1 * 2 < *first.1 * 3).then(|| {
-        format!("{what}: last full month {:?} has {} < 1.5 × the first {:?}'s {} ({months:?})", last.0, last.1, first.0, first.1)
+        format!(
+            "{what}: last full month {:?} has {} < 1.5 × the first {:?}'s {} ({months:?})",
+            last.0, last.1, first.0, first.1
+        )
     })
 }
 
@@ -307,7 +324,11 @@ mod tests {
             let t = TestDb::new(Backend::Sqlite).await;
             let d = domains().iter().find(|d| d.name == *domain).unwrap();
             let db = seeded(&t, d, options(Profile::Tiny, 42)).await;
-            assert_eq!(place_failures(&db, domain).await, Vec::<String>::new(), "{domain}: tiny before corrupting");
+            assert_eq!(
+                place_failures(&db, domain).await,
+                Vec::<String>::new(),
+                "{domain}: tiny before corrupting"
+            );
             let done = db.execute_raw(Statement::from_string(DbBackend::Sqlite, *corruption)).await.unwrap();
             assert_eq!(done.rows_affected(), 1, "{corruption} corrupted no single row");
             let found = place_failures(&db, domain).await;
@@ -346,7 +367,9 @@ mod tests {
         let signups: Vec<_> = per_month
             .iter()
             .enumerate()
-            .flat_map(|(m, n)| std::iter::repeat_n(at(&format!("2025-{:02}-10T12:00:00Z", m + 1)), *n as usize))
+            .flat_map(|(m, n)| {
+                std::iter::repeat_n(at(&format!("2025-{:02}-10T12:00:00Z", m + 1)), *n as usize)
+            })
             .collect();
         let got = growth("sign-ups", &signups);
         assert_eq!(got.is_none(), expected_ok, "{per_month:?}: {got:?}");

@@ -110,7 +110,10 @@ pub(crate) fn in_daylight_saving(local: i64) -> bool {
     });
     let Some(t) = DateTime::from_timestamp(local, 0) else { return false };
     let year = t.year() - FIRST_YEAR;
-    usize::try_from(year).ok().and_then(|y| edges.get(y)).is_some_and(|(start, end)| (*start..*end).contains(&local))
+    usize::try_from(year)
+        .ok()
+        .and_then(|y| edges.get(y))
+        .is_some_and(|(start, end)| (*start..*end).contains(&local))
 }
 
 /// The first year [`in_daylight_saving`] knows; the 300 from it hold every seeded time.
@@ -177,7 +180,8 @@ fn micro(s: &str) -> Option<i64> {
     if frac.len() > 6 {
         return None;
     }
-    let frac: i64 = if frac.is_empty() { 0 } else { frac.parse::<i64>().ok()? * 10i64.pow(6 - frac.len() as u32) };
+    let frac: i64 =
+        if frac.is_empty() { 0 } else { frac.parse::<i64>().ok()? * 10i64.pow(6 - frac.len() as u32) };
     Some(sign * (whole.parse::<i64>().ok()? * 1_000_000 + frac))
 }
 
@@ -423,9 +427,9 @@ mod tests {
         check("America/New_York", "2025-11-02T06:00:00Z", "2025-11-02 01:00:00");
         check("America/Phoenix", "2025-07-15T12:00:00Z", "2025-07-15 05:00:00");
         check("America/St_Johns", "2025-01-15T12:00:00Z", "2025-01-15 08:30:00");
-        let (hour, weekday) = zone_named("America/Chicago").unwrap().local_hour_weekday(
-            "2025-12-01T02:30:00Z".parse::<DateTime<Utc>>().unwrap().timestamp(),
-        );
+        let (hour, weekday) = zone_named("America/Chicago")
+            .unwrap()
+            .local_hour_weekday("2025-12-01T02:30:00Z".parse::<DateTime<Utc>>().unwrap().timestamp());
         assert_eq!((hour, weekday), (20, 6), "Sunday 20:30 in Chicago");
     }
 

@@ -217,7 +217,8 @@ mod tests {
     #[test]
     fn growth_runs_from_one_to_three() {
         let rhythm = Rhythm::new(utc("2026-01-01T00:00:00Z"));
-        let check = |t: &str, expected: u64| assert_eq!(rhythm.growth(utc(t).timestamp()), expected, "at {t}");
+        let check =
+            |t: &str, expected: u64| assert_eq!(rhythm.growth(utc(t).timestamp()), expected, "at {t}");
         check("2024-06-01T00:00:00Z", 100);
         check("2025-01-01T00:00:00Z", 100);
         check("2025-07-02T12:00:00Z", 200);

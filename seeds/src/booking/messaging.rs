@@ -83,7 +83,8 @@ impl Gen<'_, '_> {
             };
             for _ in 0..count {
                 let id = ids.next(&mut rng);
-                let created = self.rhythm.time(&mut rng, p.created, self.now - Duration::hours(1), p.home().zone);
+                let created =
+                    self.rhythm.time(&mut rng, p.created, self.now - Duration::hours(1), p.home().zone);
                 ctx.put(
                     &mut sink,
                     &user_push_tokens::Model {

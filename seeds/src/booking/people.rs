@@ -47,10 +47,14 @@ impl Gen<'_, '_> {
                 })?,
             };
             let zone = cities()[city].zone;
-            let created =
-                if i < 3 { created } else { self.rhythm.time(&mut rng, oldest, self.now - Duration::days(20), zone) };
+            let created = if i < 3 {
+                created
+            } else {
+                self.rhythm.time(&mut rng, oldest, self.now - Duration::days(20), zone)
+            };
             let id = ids.next(&mut rng);
-            let login = (i < 3 || rng.percent(85)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
+            let login =
+                (i < 3 || rng.percent(85)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
             ctx.put(
                 &mut sink,
                 &users::Model {
@@ -93,7 +97,10 @@ impl Gen<'_, '_> {
                 let address_type = if p.role == UserRole::Provider {
                     AddressType::Work
                 } else {
-                    rng.cover(i * 3 + k, &[(AddressType::Home, 70), (AddressType::Work, 20), (AddressType::Other, 10)])
+                    rng.cover(
+                        i * 3 + k,
+                        &[(AddressType::Home, 70), (AddressType::Work, 20), (AddressType::Other, 10)],
+                    )
                 };
                 ctx.put(
                     &mut sink,

@@ -55,10 +55,17 @@ impl Gen<'_, '_> {
                     visit(&mut rng, joined + Duration::days(3), now + Duration::days(20))
                 }
                 BookingStatus::InProgress => now - rng.seconds(600, (minutes * 60 / 2).max(601)),
-                BookingStatus::Accepted => visit(&mut rng, now + Duration::hours(1), now + Duration::days(30)),
-                BookingStatus::Requested => visit(&mut rng, now + Duration::days(1), now + Duration::days(30)),
+                BookingStatus::Accepted => {
+                    visit(&mut rng, now + Duration::hours(1), now + Duration::days(30))
+                }
+                BookingStatus::Requested => {
+                    visit(&mut rng, now + Duration::days(1), now + Duration::days(30))
+                }
             };
-            let (earliest, latest) = (joined.max(start - Duration::days(14)), (start - Duration::days(1)).min(now - Duration::minutes(30)));
+            let (earliest, latest) = (
+                joined.max(start - Duration::days(14)),
+                (start - Duration::days(1)).min(now - Duration::minutes(30)),
+            );
             let created = if earliest < latest {
                 self.rhythm.time(&mut rng, earliest, latest, zone)
             } else {

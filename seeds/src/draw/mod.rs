@@ -257,7 +257,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             ),
         };
         let zone = home_of(ctx.opts.seed, DOMAIN, &id).zone;
-        let created = if i < 3 { created } else { rhythm.time(&mut rng, oldest, now - Duration::days(7), zone) };
+        let created =
+            if i < 3 { created } else { rhythm.time(&mut rng, oldest, now - Duration::days(7), zone) };
         emails.push(address.clone());
         let row = users::Model {
             id: id.clone(),
@@ -311,8 +312,11 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             LANGUAGES[[0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4][rng.below(11)]]
         };
         let theme = if i < THEMES.len() { THEMES[i] } else { THEMES[[0, 0, 1, 2][rng.below(4)]] };
-        let updated =
-            if rng.percent(40) { rhythm.time(&mut rng, p.created, now - Duration::minutes(5), p.zone) } else { p.created };
+        let updated = if rng.percent(40) {
+            rhythm.time(&mut rng, p.created, now - Duration::minutes(5), p.zone)
+        } else {
+            p.created
+        };
         ctx.put(
             &mut sink,
             &user_preferences::Model {

@@ -48,9 +48,9 @@ impl Gen<'_, '_> {
         for i in 0..n {
             let id = ids.next(&mut rng);
             let (city, phone) = if homes.percent(60) {
-                let (city, phone) = settler
-                    .home_with_phone(&mut homes)
-                    .ok_or_else(|| DbErr::Custom("every fictional phone number is taken: seed fewer users".into()))?;
+                let (city, phone) = settler.home_with_phone(&mut homes).ok_or_else(|| {
+                    DbErr::Custom("every fictional phone number is taken: seed fewer users".into())
+                })?;
                 (city, Some(phone))
             } else {
                 (settler.home(&mut homes), None)

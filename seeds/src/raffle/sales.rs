@@ -123,15 +123,23 @@ impl Gen<'_, '_> {
         let zone = self.users[self.sellers[seller].user].zone;
         let (starts, draw_at, sold, drawn_at, cancelled_at, sales_end) = match status {
             RaffleStatus::Completed => {
-                let starts =
-                    self.rhythm.time(rng, listed.max(now - Duration::days(300)), now - Duration::days(12), zone);
+                let starts = self.rhythm.time(
+                    rng,
+                    listed.max(now - Duration::days(300)),
+                    now - Duration::days(12),
+                    zone,
+                );
                 let draw_at = starts + rng.seconds(7 * DAY, 10 * DAY);
                 let sold = rng.between((total as i64 * 4 / 10).max(2), total as i64) as i32;
                 (starts, draw_at, sold, Some(draw_at + Duration::minutes(5)), None, draw_at)
             }
             RaffleStatus::Cancelled => {
-                let starts =
-                    self.rhythm.time(rng, listed.max(now - Duration::days(300)), now - Duration::days(10), zone);
+                let starts = self.rhythm.time(
+                    rng,
+                    listed.max(now - Duration::days(300)),
+                    now - Duration::days(10),
+                    zone,
+                );
                 let draw_at = starts + rng.seconds(7 * DAY, 20 * DAY);
                 let cancelled = starts + rng.seconds(3 * DAY, 6 * DAY);
                 let sold = rng.between(if first { 1 } else { 0 }, (total as i64 * 3 / 10).max(1)) as i32;

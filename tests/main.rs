@@ -33,6 +33,7 @@ mod locking;
 mod migrate_commands;
 mod migrations;
 mod read_only;
+mod realism;
 mod reference;
 mod restore;
 mod seeding;

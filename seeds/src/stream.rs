@@ -133,25 +133,6 @@ impl Rng {
         let street: String = fake::faker::address::en::StreetName().fake_with_rng(&mut self.0);
         format!("{number} {street}")
     }
-
-    pub fn city(&mut self) -> String {
-        fake::faker::address::en::CityName().fake_with_rng(&mut self.0)
-    }
-
-    pub fn state_abbr(&mut self) -> String {
-        fake::faker::address::en::StateAbbr().fake_with_rng(&mut self.0)
-    }
-
-    pub fn zip(&mut self) -> String {
-        let zip: String = fake::faker::address::en::ZipCode().fake_with_rng(&mut self.0);
-        zip.chars().take(5).collect()
-    }
-
-    /// A North American number with the fictional 555 exchange, unique for a unique `n`
-    /// (below 7.99 million).
-    pub fn phone(n: usize) -> String {
-        format!("+1{}555{:04}", 201 + (n / 10_000) % 799, n % 10_000)
-    }
 }
 
 /// Keys in insertion order: UUIDv7 layout, with the time field a running counter from a base
@@ -273,6 +254,5 @@ mod tests {
     #[test]
     fn emails_are_reserved_and_lowercase() {
         assert_eq!(email("Zoë", "O'Brien", 4), "zo.obrien4@example.net");
-        assert_eq!(Rng::phone(12_345), "+12025552345");
     }
 }

@@ -46,7 +46,9 @@ impl Gen<'_, '_> {
             let has_bio = rng.percent(80);
             let experience_years = rng.between(0, 30) as i32;
             let is_available = rng.percent(85);
-            let service_radius_km = rng.between(5, 60) as i32;
+            // Wide enough for the whole of their city: both ends of a booking lie within the
+            // city's radius of its centre.
+            let service_radius_km = rng.between((2 * p.home().radius_km + 1).max(5), 60) as i32;
             let bio = has_bio.then(|| {
                 let first = &self.first_names[i];
                 super::text::bio(
@@ -101,6 +103,8 @@ impl Gen<'_, '_> {
                     },
                 )
                 .await?;
+                let city = self.people[self.providers[provider].1].city;
+                self.offers_by_city.entry(city).or_default().push(self.offers.len());
                 self.offers.push(Offer { provider, service, price: price.max(100) });
             }
         }

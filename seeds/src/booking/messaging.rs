@@ -87,7 +87,8 @@ impl Gen<'_, '_> {
             };
             for _ in 0..count {
                 let id = ids.next(&mut rng);
-                let created = rng.time_between(p.created, self.now - Duration::hours(1));
+                let created =
+                    self.rhythm.time(&mut rng, p.created, self.now - Duration::hours(1), p.home().zone);
                 ctx.put(
                     &mut sink,
                     &user_push_tokens::Model {
@@ -121,7 +122,7 @@ impl Gen<'_, '_> {
         let mut sent = Vec::new();
         // Reminders that were due: the first fails, then one in 25, so tiny data has a failure.
         let mut due = 0;
-        for (k, b) in self.bookings.iter().enumerate() {
+        for b in &self.bookings {
             let Some(acc) = b.accepted else { continue };
             let at = b.start - Duration::hours(1);
             let status = if b.cancelled.is_some() {
@@ -132,8 +133,10 @@ impl Gen<'_, '_> {
                 due += 1;
                 if due % 25 == 1 { ScheduledStatus::Failed } else { ScheduledStatus::Sent }
             };
+            // Coverage counts the reminders that went out, so that every channel is logged.
+            let sent_k = if status == ScheduledStatus::Sent { sent.len() } else { usize::MAX / 2 };
             let channel = rng.cover(
-                k,
+                sent_k,
                 &[
                     (NotificationChannel::Push, 50),
                     (NotificationChannel::Sms, 25),
@@ -277,13 +280,7 @@ impl Gen<'_, '_> {
                     marketing_enabled: rng.percent(30),
                     quiet_hours_start: quiet.then_some(22),
                     quiet_hours_end: quiet.then_some(7),
-                    timezone: [
-                        "America/New_York",
-                        "America/Chicago",
-                        "America/Denver",
-                        "America/Los_Angeles",
-                    ][rng.below(4)]
-                    .into(),
+                    timezone: p.home().zone.name.into(),
                     created_at: p.created,
                     updated_at: p.created,
                 },

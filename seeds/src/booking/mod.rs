@@ -16,6 +16,8 @@ mod rules;
 mod schedule;
 mod text;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::prelude::{Decimal, Uuid};
@@ -26,6 +28,8 @@ use seedbed_booking::*;
 use serde_json::json;
 
 use crate::describe::{Facet, Measure};
+use crate::places::{City, Settler, cities};
+use crate::rhythm::{Rhythm, WORKING_HOURS};
 use crate::stream::{DAY, Ids, Pool, Rng, cents, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::{Account, Check, Ctx, Seeder};
@@ -120,6 +124,14 @@ struct Person {
     created: DateTime<Utc>,
     role: UserRole,
     addresses: Vec<Uuid>,
+    /// Their home city (an index into [`cities`]): their addresses, number and time zone.
+    city: usize,
+}
+
+impl Person {
+    fn home(&self) -> &'static City {
+        &cities()[self.city]
+    }
 }
 
 struct Offer {
@@ -153,7 +165,10 @@ struct Gen<'a, 'c> {
     providers: Vec<(Uuid, usize)>,
     services: Vec<Uuid>,
     offers: Vec<Offer>,
+    /// The offers of the providers of each city: customers book near home.
+    offers_by_city: BTreeMap<usize, Vec<usize>>,
     bookings: Vec<Booking>,
+    rhythm: Rhythm,
     /// The in-app notices that were also pushed: they get a notification log.
     pushed: Vec<(Uuid, usize, DateTime<Utc>)>,
     tokens: Vec<(Uuid, usize)>,
@@ -169,7 +184,9 @@ impl<'a, 'c> Gen<'a, 'c> {
             providers: Vec::new(),
             services: Vec::new(),
             offers: Vec::new(),
+            offers_by_city: BTreeMap::new(),
             bookings: Vec::new(),
+            rhythm: Rhythm::new(ctx.opts.now),
             pushed: Vec::new(),
             tokens: Vec::new(),
         }

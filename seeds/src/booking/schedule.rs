@@ -22,7 +22,13 @@ impl Gen<'_, '_> {
         let mut cancellations = 0;
         for i in 0..n {
             let customer = pool.pick(&mut rng);
-            let offer = &self.offers[rng.below(self.offers.len())];
+            // A provider of the customer's city (every city the platform serves has one).
+            let nearby = self.offers_by_city.get(&self.people[customer].city);
+            let offer = &self.offers[match nearby {
+                Some(offers) => *rng.pick(offers),
+                None => rng.below(self.offers.len()),
+            }];
+            let zone = self.people[customer].home().zone;
             let minutes = SERVICES[offer.service].3 as i64;
             let status = rng.cover(
                 i,
@@ -43,18 +49,32 @@ impl Gen<'_, '_> {
             let joined = self.people[customer]
                 .created
                 .max(self.people[self.providers[offer.provider].1].created + Duration::days(2));
+            // Appointments keep local working hours; requests come in when customers are about.
+            let visit = |rng: &mut Rng, from, to| self.rhythm.time_with(rng, from, to, zone, &WORKING_HOURS);
             let start = match status {
                 BookingStatus::Completed => {
-                    rng.time_between(joined + Duration::days(3), now - Duration::days(1))
+                    visit(&mut rng, joined + Duration::days(3), now - Duration::days(1))
                 }
                 BookingStatus::Cancelled => {
-                    rng.time_between(joined + Duration::days(3), now + Duration::days(20))
+                    visit(&mut rng, joined + Duration::days(3), now + Duration::days(20))
                 }
                 BookingStatus::InProgress => now - rng.seconds(600, (minutes * 60 / 2).max(601)),
-                BookingStatus::Accepted => now + rng.seconds(3600, 30 * DAY),
-                BookingStatus::Requested => now + rng.seconds(DAY, 30 * DAY),
+                BookingStatus::Accepted => {
+                    visit(&mut rng, now + Duration::hours(1), now + Duration::days(30))
+                }
+                BookingStatus::Requested => {
+                    visit(&mut rng, now + Duration::days(1), now + Duration::days(30))
+                }
             };
-            let created = (start - rng.seconds(DAY, 14 * DAY)).max(joined).min(now - Duration::minutes(30));
+            let (earliest, latest) = (
+                joined.max(start - Duration::days(14)),
+                (start - Duration::days(1)).min(now - Duration::minutes(30)),
+            );
+            let created = if earliest < latest {
+                self.rhythm.time(&mut rng, earliest, latest, zone)
+            } else {
+                (start - rng.seconds(DAY, 14 * DAY)).max(joined).min(now - Duration::minutes(30))
+            };
             let end = start + Duration::minutes(minutes);
             let accepts = matches!(
                 status,

@@ -113,7 +113,8 @@ impl Gen<'_, '_> {
             let (adjective, noun) = (*rng.pick(&ADJECTIVES), *rng.pick(nouns));
             let title = format!("{adjective} {noun}");
             let price = rng.between(20, 2500) * 100 - 1;
-            let created = rng.time_between(s.started, self.now - Duration::days(2));
+            let zone = self.users[s.user].zone;
+            let created = self.rhythm.time(&mut rng, s.started, self.now - Duration::days(2), zone);
             // Coverage first: each raffle status, then an item never raffled.
             let raffled = i < 5 || (i != 5 && rng.percent(85));
             let status = if raffled {

@@ -158,16 +158,11 @@ async fn a_killed_chunked_seeding_is_incomplete_until_resumed(backend: Backend) 
     killed_then_resumed(&t.target, &|_, args| t.command(args), &["--chunk-rows", "500"], 3).await;
 }
 
-backend_tests!(truncate_replaces_an_incomplete_seeding);
-/// `--truncate` in one transaction over an incomplete domain: the old progress goes with the
-/// old rows, in the same transaction.
-async fn truncate_replaces_an_incomplete_seeding(backend: Backend) {
-    let t = TestDb::new(backend).await;
+/// draw migrated and left incomplete by a chunked seeding that failed after its first chunks.
+async fn left_incomplete(t: &TestDb) -> DatabaseConnection {
     let db = t.migrated(draw()).await;
     let hash = seedbed_seeds::accounts::dev_password_hash();
     let opts = crate::seeding::options(Profile::Tiny, 42);
-    // A chunked seeding that fails part-way (a generator error after its first chunks) leaves
-    // the domain incomplete.
     let plan = seedbed_seeds::Plan { chunk_rows: Some(5), ..Default::default() };
     let failing = crate::seeding::FailsAtTheEnd(draw().seeder);
     let err = seedbed_seeds::seed_until(
@@ -188,9 +183,31 @@ async fn truncate_replaces_an_incomplete_seeding(backend: Backend) {
         "{err}"
     );
     assert!(recorded(&t.target).await.is_some(), "no progress recorded for an incomplete domain");
+    db
+}
+
+backend_tests!(truncate_replaces_an_incomplete_seeding);
+/// `--truncate` in one transaction over an incomplete domain: the old progress goes with the
+/// old rows, in the same transaction.
+async fn truncate_replaces_an_incomplete_seeding(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let db = left_incomplete(&t).await;
     let out =
         t.seedbed(&["seed", "--truncate", "--domain", "draw", "--profile", "tiny", "--chunk-rows", "0"]);
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(recorded(&t.target).await, None, "--truncate left the old progress");
     assert!(crate::seeding::failing_checks(&db, draw()).await.is_empty());
+}
+
+backend_tests!(fresh_takes_an_incomplete_seedings_progress_with_its_rows);
+/// `migrate fresh` (and so `bootstrap`) empties an incomplete domain: no progress is left to
+/// make the empty domain read as incomplete.
+async fn fresh_takes_an_incomplete_seedings_progress_with_its_rows(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    drop(left_incomplete(&t).await);
+    let out = t.seedbed(&["migrate", "fresh", "--domain", "draw"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(recorded(&t.target).await, None, "fresh left the progress of the rows it dropped");
+    let out = t.seedbed(&["seed", "--domain", "draw", "--profile", "tiny"]);
+    assert!(out.status.success(), "a plain seed after fresh\n{}", show(&out));
 }

@@ -75,7 +75,7 @@ pub async fn killed_then_resumed(
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {seeding:?}: {e}"));
     let started = Instant::now();
-    while !recorded(observer).await.is_some_and(|r| r.chunks >= min_chunks) {
+    while recorded(observer).await.is_none_or(|r| r.chunks < min_chunks) {
         if let Ok(Some(_)) = child.try_wait() {
             panic!(
                 "the seeding ended before {min_chunks} chunk(s) were seen committed\n{}",

@@ -462,12 +462,11 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     let opts = args.data.options();
     let target = args.db.target()?;
     let domains = args.domains.selected()?;
-    if args.truncate || args.resume {
-        let what = if args.truncate { "seed --truncate" } else { "seed --resume" };
-        args.guard.check(&target, what, &domains)?;
+    if args.truncate {
+        args.guard.check(&target, "seed --truncate", &domains)?;
     } else {
         // Sample data has no place in production: writing it there needs saying so.
-        args.guard.check_production("seed")?;
+        args.guard.check_production(if args.resume { "seed --resume" } else { "seed" })?;
     }
     // From the first check to the last count, no other seedbed changes these domains: a
     // `migrate down` waits instead of dropping the tables being counted.

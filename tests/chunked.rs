@@ -33,6 +33,21 @@ async fn recorded(target: &Target) -> Option<Recorded> {
     seedbed_seeds::state::read(&db, "draw").await.unwrap_or_else(|e| panic!("reading draw's progress: {e}"))
 }
 
+/// Waits until `target` reads `want` as draw's progress: a Galera node applies what another
+/// committed a moment later (readers elsewhere may lag; the seeder reads its progress only
+/// after taking the lease, whose commit waits for every write set ordered before it).
+async fn until_seen(target: &Target, want: Option<&Recorded>, what: &str) {
+    let started = Instant::now();
+    loop {
+        let seen = recorded(target).await;
+        if seen.as_ref() == want {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{what}: want {want:?}, still see {seen:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Asserts a refusal: exit `code`, and every phrase of `expected` on stderr.
 fn refused(out: &Output, code: i32, expected: &[&str], what: &str) {
     let said = String::from_utf8_lossy(&out.stderr);
@@ -49,11 +64,11 @@ async fn counts(db: &DatabaseConnection) -> Vec<(&'static str, u64)> {
 }
 
 /// The scenario, for any backend or cluster: `on(node, args)` is a `seedbed` command through
-/// that node (one server: the same for every node), `observer` reads draw's namespace.
-/// `seed_args` are the killed seeding's extra arguments; it is killed once `min_chunks` chunks
-/// are committed.
+/// that node (one server: the same for every node), `nodes[node]` reads draw's namespace
+/// through it. The seeding (through node 0) gets `seed_args` too, and is killed once
+/// `min_chunks` chunks are committed; readers go through node 1, the resume through node 2.
 pub async fn killed_then_resumed(
-    observer: &Target,
+    nodes: [&Target; 3],
     on: &dyn Fn(usize, &[&str]) -> Command,
     seed_args: &[&str],
     min_chunks: u64,
@@ -74,6 +89,7 @@ pub async fn killed_then_resumed(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {seeding:?}: {e}"));
+    let observer = nodes[0];
     let started = Instant::now();
     while recorded(observer).await.is_none_or(|r| r.chunks < min_chunks) {
         if let Ok(Some(_)) = child.try_wait() {
@@ -104,6 +120,7 @@ pub async fn killed_then_resumed(
     );
     assert!(rec.done.total_rows() > 0, "killed after {min_chunks} chunks, yet no rows recorded: {rec}");
     drop(db);
+    until_seen(nodes[1], Some(&rec), "the readers' node after the kill").await;
 
     // Every reader refuses, naming the way out; so does a plain seeding.
     let finish = "seedbed seed --resume --domain draw";
@@ -133,7 +150,8 @@ pub async fn killed_then_resumed(
         "resume",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("draw: resuming ("), "{}", show(&out));
-    assert_eq!(recorded(observer).await, None, "a finished resume leaves no progress behind");
+    assert_eq!(recorded(nodes[2]).await, None, "a finished resume leaves no progress behind");
+    until_seen(nodes[1], None, "the readers' node after the resume").await;
     let digest = ok(on(1, &["digest", "--domain", "draw"]).output().unwrap(), "digest");
     assert_eq!(
         String::from_utf8_lossy(&digest.stdout),
@@ -155,7 +173,9 @@ pub async fn killed_then_resumed(
 backend_tests!(a_killed_chunked_seeding_is_incomplete_until_resumed);
 async fn a_killed_chunked_seeding_is_incomplete_until_resumed(backend: Backend) {
     let t = TestDb::new(backend).await;
-    killed_then_resumed(&t.target, &|_, args| t.command(args), &["--chunk-rows", "500"], 3).await;
+    let target = &t.target;
+    killed_then_resumed([target, target, target], &|_, args| t.command(args), &["--chunk-rows", "500"], 3)
+        .await;
 }
 
 /// draw migrated and left incomplete by a chunked seeding that failed after its first chunks.

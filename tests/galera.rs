@@ -243,14 +243,15 @@ fn a_killed_chunked_seeding_through_one_node_is_resumed_through_another() {
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let observer = Target::parse(&c.nodes[1]).unwrap().with_prefix(&c.prefix).unwrap();
+        let node = |n: usize| Target::parse(&c.nodes[n]).unwrap().with_prefix(&c.prefix).unwrap();
+        let nodes = [node(0), node(1), node(2)];
         let on = |node: usize, args: &[&str]| {
             let mut cmd = c.command(node, args);
             cmd.env("SEEDBED_LOCK_LEASE", "2");
             cmd
         };
         // No --chunk-rows: the node's wsrep_on makes it chunked.
-        crate::chunked::killed_then_resumed(&observer, &on, &[], 1).await;
+        crate::chunked::killed_then_resumed([&nodes[0], &nodes[1], &nodes[2]], &on, &[], 1).await;
     });
 }
 

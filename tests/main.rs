@@ -16,6 +16,7 @@ include!(concat!(env!("OUT_DIR"), "/domains.rs"));
 
 mod backup;
 mod bulk_load;
+mod chunked;
 mod cli;
 mod constraints;
 mod describe;

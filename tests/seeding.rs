@@ -179,7 +179,7 @@ async fn seeding_a_domain_with_data_is_refused(backend: Backend) {
 }
 
 /// A seeder that writes everything its inner seeder does, then fails before the commit.
-struct FailsAtTheEnd(&'static dyn Seeder);
+pub struct FailsAtTheEnd(pub &'static dyn Seeder);
 
 #[async_trait::async_trait]
 impl Seeder for FailsAtTheEnd {

@@ -37,6 +37,8 @@ pub async fn run(args: DescribeArgs) -> anyhow::Result<()> {
     let mut pictures = Vec::new();
     for (domain, db) in open_existing(&target, &args.domains.selected()?).await? {
         super::data::require_migrated(domain, &db).await?;
+        // A picture of half a seeding would mislead: refused as check and digest refuse it.
+        super::data::require_complete(domain, &db).await?;
         pictures.push(seedbed_seeds::describe::describe(&db, domain.seeder).await?);
     }
     let out = match args.format {

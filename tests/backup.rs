@@ -120,6 +120,8 @@ async fn backup_fresh_restore_gives_the_same_digest(backend: Backend) {
     assert_success(&out);
     assert_eq!(digest(&t), seeded, "the restored domain differs from the backed-up one");
     assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+    // The restored schema is the migrations' own (PostgreSQL spells a reloaded CHECK anew).
+    assert_success(&t.seedbed(&["migrate", "drift", "--domain", "draw"]));
     let left = t.target.restore_leftovers("draw").await.unwrap();
     assert!(left.is_empty(), "a finished restore left scratch namespaces behind: {left:?}");
 
@@ -134,6 +136,75 @@ async fn backup_fresh_restore_gives_the_same_digest(backend: Backend) {
         &format!("the directory {} does not exist", nowhere.parent().unwrap().display()),
     );
     std::fs::remove_dir_all(dir).ok();
+}
+
+backend_tests!(a_backup_removes_what_a_killed_backup_left_and_keeps_a_running_ones_file);
+/// A backup writes its file under another name and holds a lock on it while it writes; the
+/// kernel drops the lock when the process dies, however it dies. So the next backup to the
+/// same file removes (and names) what a killed one left, and leaves alone the file of one
+/// that is still writing, on this machine or another.
+async fn a_backup_removes_what_a_killed_backup_left_and_keeps_a_running_ones_file(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let dir = files_dir(&t);
+    assert_success(&t.seedbed(&["bootstrap", "--profile", "tiny", "--domain", "draw"]));
+    let file = dir.join("draw.backup");
+    // What a backup killed part-way leaves: half a file that nobody holds.
+    let killed = dir.join("draw.backup.partial-0badf00d");
+    std::fs::write(&killed, b"-- seedbed backup, cut short").unwrap();
+    // A backup still writing: its file is locked, here by flock(1) as the backup locks it.
+    let running = dir.join("draw.backup.partial-5ca1ab1e");
+    std::fs::write(&running, b"").unwrap();
+    let mut holder = std::process::Command::new("flock")
+        .args(["--exclusive", running.to_str().unwrap(), "sleep", "120"])
+        .spawn()
+        .expect("flock (util-linux)");
+    // Another file's leftover is not this backup's business.
+    let other = dir.join("other.backup.partial-0badf00d");
+    std::fs::write(&other, b"x").unwrap();
+    wait_until_locked(&running);
+
+    let out = t.seedbed(&["backup", "--domain", "draw", "-o", file.to_str().unwrap()]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_success(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!killed.exists(), "the killed backup's file is still there\n{}", show(&out));
+    assert!(
+        stdout.contains(&format!("removed {}, left by a backup that did not finish", killed.display())),
+        "the backup did not say what it removed\n{}",
+        show(&out)
+    );
+    assert!(running.exists(), "the file of a backup still writing was removed\n{}", show(&out));
+    assert!(other.exists(), "another file's leftover was removed\n{}", show(&out));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("draw.backup.partial-") && !running.ends_with(n))
+        .collect();
+    assert!(left.is_empty(), "the finished backup left its own unfinished file: {left:?}");
+
+    // The backup it wrote is whole: it restores to the same digest.
+    let seeded = digest(&t);
+    assert_success(&t.seedbed(&["migrate", "fresh", "--domain", "draw"]));
+    assert_success(&t.seedbed(&["restore", "--domain", "draw", "-i", file.to_str().unwrap()]));
+    assert_eq!(digest(&t), seeded, "the backup written beside the leftovers does not restore");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Waits until some process holds an exclusive lock on `path`.
+fn wait_until_locked(path: &Path) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    for _ in 0..500 {
+        match f.try_lock() {
+            Ok(()) => {
+                f.unlock().unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(_) => return,
+        }
+    }
+    panic!("nobody took the lock on {} within 5 s", path.display());
 }
 
 backend_tests!(a_backup_restores_into_another_prefix);

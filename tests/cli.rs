@@ -373,6 +373,9 @@ fn bad_command_lines_get_one_line_and_an_exit_code() {
         ),
         bad(&["migrate", "status", "--format", "yaml"], 2, "invalid value 'yaml'"),
         bad(&["check", "--format", "xml"], 2, "invalid value 'xml'"),
+        bad(&["describe", "--domain", "lottery"], 2, "invalid value 'lottery'"),
+        bad(&["describe", "--format", "json"], 2, "invalid value 'json'"),
+        bad(&["describe", "--database-url", &never_url], 5, "are not created yet"),
         bad(&["migrate", "up", "--backup-dir", "/tmp"], 2, "--with-backup"),
         bad(
             &[

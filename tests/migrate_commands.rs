@@ -421,9 +421,86 @@ async fn replicas_starting_together_apply_each_migration_once(backend: Backend) 
 /// The migration crate's binary, pointed at `t`'s namespace of `domain`.
 fn migration_cli(t: &TestDb, command: &str, domain: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_migration-cli"));
-    cmd.env_remove("DATABASE_URL").env_remove("DATABASE_SCHEMA");
+    cmd.env_remove("DATABASE_URL").env_remove("DATABASE_SCHEMA").env_remove("SEEDBED_ENV");
     cmd.args([command, "-u", &t.url(), "-s", &format!("{}{domain}", t.prefix())]);
     cmd
+}
+
+/// The draw domain's rows in its `users` table, as the test sees them.
+async fn draw_users(t: &TestDb) -> i64 {
+    let db = t.connect("draw").await;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM users",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+backend_tests!(the_migration_binary_guards_what_destroys_data_as_seedbed_does_and_runs_it_here);
+/// The migration binary refuses, as `seedbed migrate` does, before it connects: a command that
+/// destroys data (down, fresh, refresh, reset) off this machine or in production, and `up` in
+/// production, unless `--confirm`; `status` reads anywhere. On this machine fresh, refresh and
+/// reset do what sea-orm-cli's do, under the domain's lock and into seedbed's history.
+async fn the_migration_binary_guards_what_destroys_data_as_seedbed_does_and_runs_it_here(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let versions = (domain("draw").migrator)().versions();
+    assert_success(&t.seedbed(&["bootstrap", "--profile", "tiny", "--domain", "draw"]));
+    let seeded = draw_users(&t).await;
+    assert!(seeded > 0, "the bootstrap seeded no users");
+
+    // (command, extra arguments, the refusal's words)
+    let production = "--env is production";
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("down", &["--env", "production"], production),
+        ("fresh", &["--env", "production"], production),
+        ("refresh", &["--env", "Production"], production),
+        ("reset", &["--env", "production"], production),
+        ("up", &["--env", "production"], "--env (or SEEDBED_ENV) is production"),
+    ];
+    for (command, extra, needle) in cases {
+        let mut cmd = migration_cli(&t, command, "draw");
+        cmd.args(*extra);
+        assert_refused(&run(cmd), 2, needle);
+    }
+    let mut by_env = migration_cli(&t, "fresh", "draw");
+    by_env.env("SEEDBED_ENV", "production");
+    assert_refused(&run(by_env), 2, production);
+    let mut status = migration_cli(&t, "status", "draw");
+    status.args(["--env", "production"]);
+    assert_success(&run(status));
+    assert_eq!(applied(&t, "draw").await, versions, "a refused command changed the history");
+    assert_eq!(draw_users(&t).await, seeded, "a refused command changed the data");
+
+    if backend != Backend::Sqlite {
+        // TEST-NET-1 (RFC 5737): refused by its address alone, before any connection is tried.
+        let elsewhere = t.url().replacen("127.0.0.1", "192.0.2.1", 1);
+        for command in ["down", "fresh", "refresh", "reset"] {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_migration-cli"));
+            cmd.env_remove("DATABASE_URL").env_remove("SEEDBED_ENV");
+            cmd.args([command, "-u", &elsewhere, "-s", &format!("{}draw", t.prefix())]);
+            assert_refused(&run(cmd), 2, "which is not this machine");
+        }
+    }
+
+    // Here, unconfirmed: fresh empties and remakes, refresh reverts and reapplies, reset reverts.
+    assert_success(&run(migration_cli(&t, "fresh", "draw")));
+    assert_eq!(applied(&t, "draw").await, versions, "fresh did not apply every migration");
+    assert_eq!(draw_users(&t).await, 0, "fresh kept the seeded rows");
+    assert_success(&t.seedbed(&["seed", "--profile", "tiny", "--domain", "draw"]));
+    assert_success(&run(migration_cli(&t, "refresh", "draw")));
+    assert_eq!(applied(&t, "draw").await, versions, "refresh did not reapply every migration");
+    assert_eq!(draw_users(&t).await, 0, "refresh kept the seeded rows");
+    assert_success(&t.seedbed(&["migrate", "verify", "--domain", "draw"]));
+    assert_success(&run(migration_cli(&t, "reset", "draw")));
+    assert!(applied(&t, "draw").await.is_empty(), "reset left migrations applied");
+    let mut confirmed = migration_cli(&t, "up", "draw");
+    confirmed.args(["--env", "production", "--confirm"]);
+    assert_success(&run(confirmed));
+    assert_eq!(applied(&t, "draw").await, versions, "up --confirm in production applied nothing");
 }
 
 backend_tests!(the_migration_binary_runs_up_status_and_down_under_the_lock);

@@ -1,5 +1,5 @@
 //! Reading commands (`migrate status`, `migrate verify`, `migrate drift`, `check`, `digest`,
-//! and any `--dry-run`) create nothing: not a schema, a database, a directory, a file or a lock file, whether the
+//! `describe`, and any `--dry-run`) create nothing: not a schema, a database, a directory, a file or a lock file, whether the
 //! domain exists or not. An absent domain is "not created yet" for `status` and exit 5 for
 //! the commands that need its data.
 
@@ -12,13 +12,14 @@ use crate::util::{TestDb, assert_success, backend_tests, domains, run, show};
 
 /// What a command run against domains that do not exist must do: its exit code, and a
 /// phrase of its output.
-const READING: [(&[&str], i32, &str); 6] = [
+const READING: [(&[&str], i32, &str); 7] = [
     (&["migrate", "status"], 0, "not created yet"),
     (&["migrate", "up", "--dry-run"], 0, "nothing was changed"),
     (&["migrate", "verify"], 5, "not created yet"),
     (&["migrate", "drift"], 0, "not created yet"),
     (&["check"], 5, "not created yet"),
     (&["digest"], 5, "not created yet"),
+    (&["describe"], 5, "not created yet"),
 ];
 
 /// Everything on the server or in the directory that a command run under this test's prefix

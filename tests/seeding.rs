@@ -91,6 +91,14 @@ async fn every_check_passes_on_tiny_and_dev(backend: Backend) {
             .unwrap();
         let failing = failing_checks(&db, domain).await;
         assert!(failing.is_empty(), "{} dev on {backend:?}:\n  {}", domain.name, failing.join("\n  "));
+        // The same dev data, for the realism checks: places agree, time breathes.
+        let unreal = crate::realism::failures(&db, domain.name, 42).await;
+        assert!(
+            unreal.is_empty(),
+            "{} dev on {backend:?} does not look live:\n  {}",
+            domain.name,
+            unreal.join("\n  ")
+        );
     }
 }
 
@@ -171,7 +179,7 @@ async fn seeding_a_domain_with_data_is_refused(backend: Backend) {
 }
 
 /// A seeder that writes everything its inner seeder does, then fails before the commit.
-struct FailsAtTheEnd(&'static dyn Seeder);
+pub struct FailsAtTheEnd(pub &'static dyn Seeder);
 
 #[async_trait::async_trait]
 impl Seeder for FailsAtTheEnd {

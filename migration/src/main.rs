@@ -33,6 +33,56 @@ struct Cli {
     /// For up: apply at most N; for down: revert N (default 1).
     #[arg(short = 'n', long = "num", value_name = "N")]
     num: Option<u32>,
+    /// Go ahead with down, fresh, refresh or reset against a database that is not on this
+    /// machine, or with any command but status when --env is production.
+    #[arg(long)]
+    confirm: bool,
+    /// The environment the database belongs to, as for `seedbed`; `production` needs --confirm
+    /// for every command that writes.
+    #[arg(long, env = "SEEDBED_ENV", value_name = "NAME", default_value = "development")]
+    env: String,
+}
+
+impl Command {
+    /// Whether it can destroy data: it reverts migrations, dropping what they made.
+    fn destroys(self) -> bool {
+        matches!(self, Command::Down | Command::Fresh | Command::Refresh | Command::Reset)
+    }
+}
+
+/// Refuses what `seedbed migrate` would refuse (see its `--confirm`): a command that destroys
+/// data off this machine or in production, and any write in production, unless confirmed.
+/// Checked before anything connects, and it never prompts, so a script cannot hang on it.
+fn guard(cli: &Cli, target: &Target, verb: &str) -> Result<(), (u8, String)> {
+    if cli.confirm || cli.command == Command::Status {
+        return Ok(());
+    }
+    let backup = "back up first with `seedbed backup --domain D -o FILE` (per domain)";
+    let production = cli.env.eq_ignore_ascii_case("production");
+    if production && cli.command.destroys() {
+        return Err((
+            2,
+            format!("`migration {verb}` destroys data and --env is production: {backup}, then add --confirm"),
+        ));
+    }
+    if production {
+        return Err((
+            2,
+            format!(
+                "`migration {verb}` changes the database and --env (or SEEDBED_ENV) is production: check the plan with `seedbed migrate {verb} --dry-run`, then add --confirm"
+            ),
+        ));
+    }
+    if cli.command.destroys() && !target.is_local() {
+        return Err((
+            2,
+            format!(
+                "`migration {verb}` destroys data on {}, which is not this machine: {backup}, then add --confirm",
+                target.endpoint()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +141,7 @@ async fn run(cli: Cli) -> Result<(), (u8, String)> {
         Command::Refresh => "refresh",
         Command::Reset => "reset",
     };
+    guard(&cli, &target, verb)?;
     for (domain, prefix) in chosen {
         let target = target.clone().with_prefix(&prefix).map_err(|e| (2, e.to_string()))?;
         let migrator = DOMAINS.iter().find(|(n, _)| *n == domain).map(|(_, m)| m()).expect("a domain");

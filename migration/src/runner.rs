@@ -1139,6 +1139,11 @@ pub(crate) async fn drop_statements(db: &DatabaseConnection) -> Result<Vec<Strin
         remaining.remove(next);
         tables.push(q(next));
     }
+    // A chunked seeding's progress describes the data being dropped: it goes with it, or the
+    // emptied domain would still read as incomplete.
+    if seedbed_core::introspect::table_exists(db, seedbed_core::SEED_STATE_TABLE).await? {
+        tables.push(q(seedbed_core::SEED_STATE_TABLE));
+    }
     let mut out = Vec::new();
     if backend == DbBackend::Postgres {
         if !views.is_empty() {

@@ -2,8 +2,9 @@
 //! every business rule, checks those rules, and digests what is there.
 //!
 //! Each domain has a [`Seeder`]: its tables in dependency order, a generator that streams
-//! rows table by table, in batches, to a writer that loads them inside one transaction
-//! ([`load`]), its well-known accounts and its integrity checks. Randomness comes from one seeded stream per (domain, table)
+//! rows table by table, in batches, to a writer that loads them inside one transaction, or
+//! in chunks that record their progress ([`load`], [`state`]), its well-known accounts and
+//! its integrity checks. Randomness comes from one seeded stream per (domain, table)
 //! ([`stream::Streams`]), so the same [`SeedOptions`] give the same rows on every backend.
 //! This crate is the only one that depends on `fake`.
 //!
@@ -21,12 +22,17 @@
 
 pub mod accounts;
 pub mod checks;
+pub mod describe;
 pub mod load;
 pub mod options;
+pub mod places;
 pub mod reference;
+pub mod rhythm;
+pub mod state;
 pub mod stats;
 pub mod stream;
 pub mod table;
+pub mod text;
 pub mod writer;
 
 pub mod booking;
@@ -47,7 +53,8 @@ pub use checks::{Check, Finding};
 pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
 pub use writer::{Progress, Quiet, STOPPED, Sink};
 
-use crate::load::{Op, Out, Writer};
+use crate::load::{Chunking, Op, Out, Writer};
+use crate::state::Recorded;
 use crate::stream::Streams;
 use crate::table::TableOps;
 
@@ -126,6 +133,11 @@ pub trait Seeder: Send + Sync {
     fn accounts(&self) -> Vec<Account>;
     /// The business rules, beyond foreign-key orphans.
     fn rules(&self, backend: DbBackend) -> Vec<Check>;
+    /// The columns whose distribution shows the shape of the data (`seedbed describe`):
+    /// status mixes, amounts, activity per user, hour, weekday and month of activity.
+    fn facets(&self) -> &'static [describe::Facet] {
+        &[]
+    }
     /// Writes every table's rows.
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
     /// Upserts the domain's reference data in `txn`, placed at `now` (see [`mod@reference`]):
@@ -154,6 +166,36 @@ pub enum SeedError {
     /// what it held before.
     #[error("seeding {domain} was stopped, and it was rolled back: {domain} holds what it held before")]
     Stopped { domain: String },
+    /// A seeding in chunks stopped or failed after committing some: the open chunk was rolled
+    /// back, and the domain is incomplete, its progress recorded.
+    #[error(
+        "seeding {domain} {how}; its last chunk was rolled back, and {domain} is incomplete ({recorded}): finish it with `seedbed seed --resume --domain {domain}`"
+    )]
+    LeftIncomplete { domain: String, how: String, recorded: String },
+    /// A plain seeding of a domain that a chunked seeding left incomplete.
+    #[error(
+        "the {domain} domain is incomplete: a seeding in chunks stopped part-way ({recorded}): finish it with `seedbed seed --resume --domain {domain}`, or start over with `seedbed seed --truncate --domain {domain}`"
+    )]
+    Incomplete { domain: String, recorded: String },
+    /// `--resume` of a domain that no seeding left incomplete.
+    #[error(
+        "there is nothing to resume in {domain}: no seeding of it stopped part-way (a complete or empty domain has no recorded progress); seed it with `seedbed seed --domain {domain}` (add --truncate to replace its data)"
+    )]
+    NothingToResume { domain: String },
+}
+
+/// How a seeding writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Empty the domain's tables first, in the seeding's (first) transaction.
+    pub truncate: bool,
+    /// Commit every this many rows, recording the progress (see [`state`]); `None`: the
+    /// whole seeding in one transaction.
+    pub chunk_rows: Option<u64>,
+    /// Finish the domain's incomplete seeding, with its recorded options (the caller's are
+    /// ignored: check them against [`state::read`] first) and, unless `chunk_rows` says
+    /// otherwise, its chunk size.
+    pub resume: bool,
 }
 
 /// Every check of a domain: orphans of each foreign key, then the business rules.
@@ -194,32 +236,73 @@ pub async fn seed(
     progress: &dyn Progress,
     password_hash: &str,
 ) -> Result<(), SeedError> {
-    seed_until(db, seeder, opts, truncate, progress, password_hash, std::future::pending()).await
+    let plan = Plan { truncate, ..Plan::default() };
+    seed_until(db, seeder, opts, plan, progress, password_hash, std::future::pending()).await
 }
 
-/// [`seed`], stopped when `stop` completes first (e.g. on a signal): the writer stops before
-/// its next statement (one in flight is let finish, so the connection stays usable), the
-/// transaction is rolled back and waited for, and the result is [`SeedError::Stopped`].
-/// Once the commit has begun, `stop` is no longer heeded: the commit decides.
+/// [`seed`] as `plan` says, stopped when `stop` completes first (e.g. on a signal): the writer
+/// stops before its next statement (one in flight is let finish, so the connection stays
+/// usable), the open transaction is rolled back and waited for, and the result is
+/// [`SeedError::Stopped`], or [`SeedError::LeftIncomplete`] once chunks were committed.
+/// Once the (last) commit has begun, `stop` is no longer heeded: the commit decides.
+///
+/// A domain that a seeding in chunks left incomplete is refused unless `plan` truncates or
+/// resumes it.
 pub async fn seed_until(
     db: &DatabaseConnection,
     seeder: &dyn Seeder,
     opts: SeedOptions,
-    truncate: bool,
+    plan: Plan,
     progress: &dyn Progress,
     password_hash: &str,
     stop: impl Future<Output = ()>,
 ) -> Result<(), SeedError> {
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
+    let recorded = state::read(db, domain).await.map_err(failed)?;
+    let (opts, truncate, chunking) = match (&recorded, plan.resume) {
+        (None, true) => return Err(SeedError::NothingToResume { domain: domain.to_owned() }),
+        (Some(rec), true) => {
+            let rows = plan.chunk_rows.filter(|n| *n > 0).unwrap_or(rec.chunk_rows);
+            let record = Recorded { chunk_rows: rows, ..rec.clone() };
+            (rec.opts, rec.truncate, Some(Chunking { domain, rows, record, skip: rec.done.clone() }))
+        }
+        (Some(rec), false) if !plan.truncate => {
+            return Err(SeedError::Incomplete { domain: domain.to_owned(), recorded: rec.to_string() });
+        }
+        (_, false) => {
+            let chunking = plan.chunk_rows.filter(|n| *n > 0).map(|rows| Chunking {
+                domain,
+                rows,
+                record: Recorded {
+                    opts,
+                    truncate: plan.truncate,
+                    chunk_rows: rows,
+                    chunks: 0,
+                    done: state::Done::default(),
+                    updated: String::new(),
+                },
+                skip: state::Done::default(),
+            });
+            (opts, plan.truncate, chunking)
+        }
+    };
     if !truncate
+        && !plan.resume
         && let Some((table, rows)) =
             row_counts(db, seeder).await.map_err(failed)?.into_iter().find(|(_, n)| *n > 0)
     {
         return Err(SeedError::NotEmpty { domain: domain.to_owned(), table: table.to_owned(), rows });
     }
+    if chunking.is_some() {
+        state::ensure_table(db).await.map_err(failed)?;
+    }
+    // The last COMMIT marks the domain complete: always in chunks, and when a one-transaction
+    // `--truncate` replaces an incomplete seeding.
+    let clear_state = (chunking.is_some() || recorded.is_some()).then_some(domain);
+    let chunked = chunking.is_some();
     let backend = db.get_database_backend();
-    let mut writer = Writer::begin(db, opts.profile).await.map_err(failed)?;
+    let mut writer = Writer::begin(db, opts.profile, chunking, clear_state).await.map_err(failed)?;
     let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
     let (out, ops) = load::channel();
     let ctx = Ctx { out, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
@@ -243,8 +326,25 @@ pub async fn seed_until(
     };
     let (generated, written) =
         until(join(generate, writer.run(ops, &watched)), stop, &watched.stopping).await;
+    // Chunks are committed (by this run or an earlier one): a failure leaves the domain
+    // incomplete, and says how far it got.
+    let incomplete = chunked && (writer.committed_chunks() > 0 || plan.resume);
+    let left_incomplete = async |how: String| match state::read(db, domain).await {
+        Ok(Some(rec)) => {
+            SeedError::LeftIncomplete { domain: domain.to_owned(), how, recorded: rec.to_string() }
+        }
+        Ok(None) => SeedError::LeftIncomplete {
+            domain: domain.to_owned(),
+            how,
+            recorded: "no progress recorded".into(),
+        },
+        Err(e) => failed(e),
+    };
     if watched.stopping.load(Ordering::SeqCst) {
         writer.rollback().await.map_err(failed)?;
+        if incomplete {
+            return Err(left_incomplete("was stopped".into()).await);
+        }
         return Err(SeedError::Stopped { domain: domain.to_owned() });
     }
     // The first real cause: a generator that lost its writer only says so.
@@ -255,9 +355,19 @@ pub async fn seed_until(
     if let Err(e) = outcome {
         // The rollback's own failure would hide the cause; the pool discards the connection.
         let _ = writer.rollback().await;
+        if incomplete {
+            return Err(left_incomplete(format!("failed: {}", driver_message(&e))).await);
+        }
         return Err(failed(e));
     }
-    writer.commit().await.map_err(failed)
+    let committed = writer.committed_chunks();
+    match writer.commit().await {
+        Ok(()) => Ok(()),
+        Err(e) if chunked && (committed > 0 || plan.resume) => {
+            Err(left_incomplete(format!("failed at its last commit: {}", driver_message(&e))).await)
+        }
+        Err(e) => Err(failed(e)),
+    }
 }
 
 /// Runs both futures to their ends, on this task: the writer waits on the database while

@@ -1,6 +1,7 @@
 //! Deterministic randomness: one ChaCha8 stream per (domain, table), derived from the seed,
 //! so that adding a table or a row elsewhere never reshuffles a table's data; plus the small
 //! vocabulary every generator speaks (chances, weighted picks, times, keys, money, names).
+//! No Latin filler: free text comes from each domain's own templates (`crate::text`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use fake::Fake;
@@ -127,42 +128,10 @@ impl Rng {
         fake::faker::company::en::CompanyName().fake_with_rng(&mut self.0)
     }
 
-    pub fn sentence(&mut self, words: std::ops::Range<usize>) -> String {
-        fake::faker::lorem::en::Sentence(words).fake_with_rng(&mut self.0)
-    }
-
-    pub fn paragraph(&mut self, sentences: std::ops::Range<usize>) -> String {
-        fake::faker::lorem::en::Paragraph(sentences).fake_with_rng(&mut self.0)
-    }
-
-    pub fn words(&mut self, count: std::ops::Range<usize>) -> String {
-        let words: Vec<String> = fake::faker::lorem::en::Words(count).fake_with_rng(&mut self.0);
-        words.join(" ")
-    }
-
     pub fn street(&mut self) -> String {
         let number: String = fake::faker::address::en::BuildingNumber().fake_with_rng(&mut self.0);
         let street: String = fake::faker::address::en::StreetName().fake_with_rng(&mut self.0);
         format!("{number} {street}")
-    }
-
-    pub fn city(&mut self) -> String {
-        fake::faker::address::en::CityName().fake_with_rng(&mut self.0)
-    }
-
-    pub fn state_abbr(&mut self) -> String {
-        fake::faker::address::en::StateAbbr().fake_with_rng(&mut self.0)
-    }
-
-    pub fn zip(&mut self) -> String {
-        let zip: String = fake::faker::address::en::ZipCode().fake_with_rng(&mut self.0);
-        zip.chars().take(5).collect()
-    }
-
-    /// A North American number with the fictional 555 exchange, unique for a unique `n`
-    /// (below 7.99 million).
-    pub fn phone(n: usize) -> String {
-        format!("+1{}555{:04}", 201 + (n / 10_000) % 799, n % 10_000)
     }
 }
 
@@ -285,6 +254,5 @@ mod tests {
     #[test]
     fn emails_are_reserved_and_lowercase() {
         assert_eq!(email("Zoë", "O'Brien", 4), "zo.obrien4@example.net");
-        assert_eq!(Rng::phone(12_345), "+12025552345");
     }
 }

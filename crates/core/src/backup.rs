@@ -193,15 +193,29 @@ impl Target {
     /// Writes `domain`'s namespace and `manifest` to `file`, which must not exist yet. The file
     /// appears whole or not at all: it is written under another name and linked into place.
     /// The caller holds the domain's lock, so that the manifest describes the data dumped.
-    pub async fn backup(&self, domain: &str, file: &Path, manifest: &Manifest) -> Result<(), BackupError> {
+    ///
+    /// Returns the unfinished files of earlier backups to `file` that it removed: a backup
+    /// holds a lock on its unfinished file while it writes, which the kernel releases when
+    /// the process dies however it dies, so a file nobody holds is a leftover.
+    pub async fn backup(
+        &self,
+        domain: &str,
+        file: &Path,
+        manifest: &Manifest,
+    ) -> Result<Vec<PathBuf>, BackupError> {
         self.check_backup_output(file)?;
         if !self.namespace_exists(domain).await? {
             return Err(BackupError::NoNamespace { what: self.describe(domain) });
         }
         let ns = self.namespace(domain);
+        let removed = remove_abandoned_partials(file);
         let mut partial = file.as_os_str().to_owned();
-        partial.push(format!(".partial-{}", token()));
+        partial.push(format!("{PARTIAL_INFIX}{}", token()));
         let partial = PathBuf::from(partial);
+        // Created empty and locked before anything is written (SQLite's VACUUM INTO accepts an
+        // empty file), so that no other backup ever sees it unlocked while this one lives.
+        let held = std::fs::File::create_new(&partial).map_err(io(&partial))?;
+        held.lock().map_err(io(&partial))?;
         let written = match &self.location {
             Location::Sqlite { .. } => self.backup_sqlite(domain, &partial, manifest).await,
             Location::Server { backend: Backend::Postgres, .. } => {
@@ -226,7 +240,8 @@ impl Target {
         };
         let published = written.and_then(|()| publish(&partial, file));
         let _ = std::fs::remove_file(&partial);
-        published
+        drop(held);
+        published.map(|()| removed)
     }
 
     async fn backup_sqlite(&self, domain: &str, out: &Path, manifest: &Manifest) -> Result<(), BackupError> {
@@ -914,6 +929,31 @@ fn token() -> String {
     format!("{:08x}", h.finish() as u32)
 }
 
+/// What follows a backup file's name in the name of its unfinished file.
+const PARTIAL_INFIX: &str = ".partial-";
+
+/// Removes the unfinished files of earlier backups to `file` whose writers are gone (nobody
+/// holds their lock), and names them. A backup running now holds its lock: its file stays.
+fn remove_abandoned_partials(file: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else { return Vec::new() };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!("{}{PARTIAL_INFIX}", name.to_string_lossy());
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(f) = std::fs::File::options().write(true).open(&path) else { continue };
+        // Removed while locked, so that no backup starting now can take it for its own.
+        if f.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    removed
+}
+
 /// Moves a finished `partial` file to `file` unless `file` appeared meanwhile.
 fn publish(partial: &Path, file: &Path) -> Result<(), BackupError> {
     match std::fs::hard_link(partial, file) {
@@ -1042,7 +1082,8 @@ fn dump(
     out: &Path,
     header: &str,
 ) -> Result<(), BackupError> {
-    let mut file = std::fs::File::create_new(out).map_err(io(out))?;
+    // The caller made it, empty, and holds its lock.
+    let mut file = std::fs::File::options().write(true).open(out).map_err(io(out))?;
     file.write_all(header.as_bytes()).map_err(io(out))?;
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = spawn(&mut cmd, tool, package)?;

@@ -75,16 +75,17 @@ pub struct Check {
 
 impl Snapshot {
     /// Reads the namespace `db` is connected to, leaving out the lease lock's table
-    /// ([`crate::LOCK_TABLE`]): it is the lock's bookkeeping, made by whichever command first
-    /// locked the domain, not a part of the schema the migrations make (so drift, `fresh`
-    /// and the schema comparisons never see it).
+    /// ([`crate::LOCK_TABLE`]) and a chunked seeding's progress ([`crate::SEED_STATE_TABLE`]):
+    /// they are seedbed's bookkeeping, made by whichever command first needed them, not a
+    /// part of the schema the migrations make (so drift and the schema comparisons never see
+    /// them).
     pub async fn read(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
         let snapshot = match Backend::from_db_backend(db.get_database_backend()) {
             Backend::Postgres => read_postgres(db).await,
             Backend::MySql => read_mysql(db).await,
             Backend::Sqlite => read_sqlite(db).await,
         }?;
-        Ok(snapshot.without(crate::LOCK_TABLE))
+        Ok(snapshot.without(crate::LOCK_TABLE).without(crate::SEED_STATE_TABLE))
     }
 
     /// Base tables only, by name.
@@ -112,6 +113,23 @@ impl Snapshot {
         self.tables.remove(table);
         self
     }
+}
+
+/// Whether the namespace `db` is connected to has a base table called `name`; only reads.
+pub async fn table_exists(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match Backend::from_db_backend(backend) {
+        Backend::Postgres => {
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+        }
+        Backend::MySql => {
+            "SELECT count(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'"
+        }
+        Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    };
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [name.into()])).await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) > 0)
 }
 
 impl Table {
@@ -277,7 +295,7 @@ async fn read_postgres(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
             }
             _ => {
                 let def: String = get(&row, 3)?;
-                let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_owned();
+                let expr = canonical_pg_check(def.strip_prefix("CHECK ").unwrap_or(&def));
                 t.checks.insert(Check { name: Some(get(&row, 1)?), expr });
             }
         }
@@ -307,6 +325,14 @@ async fn read_postgres(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
         }
     }
     Ok(Snapshot { tables })
+}
+
+/// One spelling of a PostgreSQL CHECK whose IN-list PostgreSQL deparses two ways: as the
+/// migration made it, `ARRAY['a'::character varying, …]::text[]`, and after a dump is loaded
+/// again (a restore), `ARRAY['a'::character varying::text, …]`. The two are the same
+/// constraint; without this, `migrate drift` reports every such CHECK of a restored domain.
+fn canonical_pg_check(expr: &str) -> String {
+    expr.replace("::character varying::text", "::character varying").replace("]::text[]", "]")
 }
 
 async fn read_mysql(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {

@@ -29,6 +29,13 @@ pub use lease::{DEFAULT_LEASE, LOCK_TABLE, LockKind, LockPolicy, on_lease_lost};
 pub use lock::{DomainLock, LockError, holder_label, lock_through};
 pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};
 
+/// The table in which a chunked seeding records, in the domain's own namespace, its options and
+/// how far each table got (see `seedbed_seeds::state`): a row there means the domain is
+/// incomplete. Like the lease lock's table it is seedbed's bookkeeping, not the schema the
+/// migrations make: schema snapshots leave it out, and `fresh` drops it with the data it
+/// describes. Backups carry it, so an incomplete domain restores as incomplete.
+pub const SEED_STATE_TABLE: &str = "seedbed_seeding";
+
 /// Quotes an identifier for `backend`'s SQL, doubling any quote character inside it.
 pub fn quote(backend: sea_orm::DbBackend, ident: &str) -> String {
     match backend {

@@ -21,10 +21,18 @@ impl Gen<'_, '_> {
                 let s = [CallStatus::InProgress, CallStatus::Ringing, CallStatus::Initiated][live % 3];
                 live += 1;
                 vec![s]
-            } else if ended < 3 || rng.percent(35) {
+            } else if ended < 5 || rng.percent(35) {
+                // Every outcome first, then two more completed calls: three recordings, one of
+                // each format, even in tiny data.
                 let s = rng.cover(
                     ended,
-                    &[(CallStatus::Completed, 70), (CallStatus::Missed, 20), (CallStatus::Failed, 10)],
+                    &[
+                        (CallStatus::Completed, 70),
+                        (CallStatus::Missed, 20),
+                        (CallStatus::Failed, 10),
+                        (CallStatus::Completed, 0),
+                        (CallStatus::Completed, 0),
+                    ],
                 );
                 ended += 1;
                 vec![s]
@@ -38,8 +46,12 @@ impl Gen<'_, '_> {
                     if rng.percent(60) { (b.customer, provider_user) } else { (provider_user, b.customer) };
                 let is_live =
                     matches!(status, CallStatus::Initiated | CallStatus::Ringing | CallStatus::InProgress);
-                let started =
-                    if is_live { self.now - rng.seconds(5, 300) } else { rng.time_between(acc, window_end) };
+                let zone = self.people[caller].home().zone;
+                let started = if is_live {
+                    self.now - rng.seconds(5, 300)
+                } else {
+                    self.rhythm.time(&mut rng, acc, window_end, zone)
+                };
                 let talk = match status {
                     CallStatus::Completed => rng.between(20, 900),
                     _ => 0,
@@ -64,7 +76,7 @@ impl Gen<'_, '_> {
                 )
                 .await?;
                 let steps: &[CallEventType] = match status {
-                    CallStatus::Completed if rng.percent(30) => &[
+                    CallStatus::Completed if recorded == 0 || rng.percent(30) => &[
                         CallEventType::Initiated,
                         CallEventType::Ringing,
                         CallEventType::Answered,

@@ -9,13 +9,20 @@ impl Gen<'_, '_> {
         // every profile: every environment needs all of it.
         let rows = super::reference::services(self.now);
         let mut sink = ctx.sink::<services_master::Entity>(rows.len() as u64);
-        for row in &rows {
-            ctx.put(&mut sink, row).await?;
+        for (row, &(name, category, price, minutes, _)) in rows.iter().zip(SERVICES.iter()) {
+            // The catalogue leaves descriptions to the operator (the reference upsert keeps
+            // theirs); sample data has one written from the service's own facts.
+            let row = services_master::Model {
+                description: Some(super::text::service(name, category, price, minutes)),
+                ..row.clone()
+            };
+            ctx.put(&mut sink, &row).await?;
             self.services.push(row.id);
         }
         ctx.close(&mut sink).await?;
 
         let (mut rng, mut ids) = (self.rng("provider_profiles"), self.ids());
+        let mut words = self.rng("provider_profiles/text");
         let mut sink = ctx.sink::<provider_profiles::Entity>(0);
         for (i, p) in self.people.iter().enumerate() {
             if p.role != UserRole::Provider {
@@ -35,19 +42,36 @@ impl Gen<'_, '_> {
             };
             let id = ids.next(&mut rng);
             let at = p.created + rng.seconds(3600, 5 * DAY);
+            let business_name = rng.percent(70).then(|| rng.company());
+            let has_bio = rng.percent(80);
+            let experience_years = rng.between(0, 30) as i32;
+            let is_available = rng.percent(85);
+            // Wide enough for the whole of their city: both ends of a booking lie within the
+            // city's radius of its centre.
+            let service_radius_km = rng.between((2 * p.home().radius_km + 1).max(5), 60) as i32;
+            let bio = has_bio.then(|| {
+                let first = &self.first_names[i];
+                super::text::bio(
+                    &mut words,
+                    first,
+                    business_name.as_deref(),
+                    experience_years,
+                    service_radius_km,
+                )
+            });
             ctx.put(
                 &mut sink,
                 &provider_profiles::Model {
                     id,
                     user_id: p.id,
-                    business_name: rng.percent(70).then(|| rng.company()),
-                    bio: rng.percent(80).then(|| rng.paragraph(1..3)),
-                    experience_years: rng.between(0, 30) as i32,
+                    business_name,
+                    bio,
+                    experience_years,
                     verification_status: status,
                     rating_average: None,
                     rating_count: 0,
-                    is_available: rng.percent(85),
-                    service_radius_km: rng.between(5, 60) as i32,
+                    is_available,
+                    service_radius_km,
                     created_at: at,
                     updated_at: at,
                 },
@@ -79,6 +103,8 @@ impl Gen<'_, '_> {
                     },
                 )
                 .await?;
+                let city = self.people[self.providers[provider].1].city;
+                self.offers_by_city.entry(city).or_default().push(self.offers.len());
                 self.offers.push(Offer { provider, service, price: price.max(100) });
             }
         }

@@ -1,5 +1,6 @@
 //! Notifications on every channel: in-app notices, push tokens, scheduled sends, delivery logs and receipts, settings, and the retry queue.
 
+use super::text::{Notice, NoticeKind};
 use super::*;
 
 impl Gen<'_, '_> {
@@ -12,38 +13,41 @@ impl Gen<'_, '_> {
         for b in &self.bookings {
             let provider_user = self.providers[b.provider].1;
             let mut notices =
-                vec![(provider_user, NotificationType::BookingUpdate, "New booking request", b.created)];
+                vec![(provider_user, NotificationType::BookingUpdate, NoticeKind::Requested, b.created)];
             if let Some(t) = b.accepted {
-                notices.push((b.customer, NotificationType::BookingUpdate, "Your booking was accepted", t));
+                notices.push((b.customer, NotificationType::BookingUpdate, NoticeKind::Accepted, t));
                 if b.start > self.now {
                     notices.push((
                         b.customer,
                         NotificationType::Reminder,
-                        "Your booking is coming up",
+                        NoticeKind::Reminder,
                         t.max(b.start - Duration::days(1)).min(self.now),
                     ));
                 }
             }
             if let Some(t) = b.completed {
-                notices.push((b.customer, NotificationType::Payment, "Payment received", t));
+                notices.push((b.customer, NotificationType::Payment, NoticeKind::Paid, t));
             }
             if kinds < 2 {
                 notices.push((
                     b.customer,
                     [NotificationType::Promotion, NotificationType::System][kinds],
-                    "News from BuildXpert",
+                    [NoticeKind::Promotion, NoticeKind::News][kinds],
                     b.created,
                 ));
                 kinds += 1;
             } else if rng.percent(5) {
-                notices.push((
-                    b.customer,
-                    NotificationType::Promotion,
-                    "20% off your next cleaning",
-                    b.created,
-                ));
+                notices.push((b.customer, NotificationType::Promotion, NoticeKind::Promotion, b.created));
             }
-            for (user, kind, title, at) in notices {
+            for (user, kind, notice, at) in notices {
+                let (title, message) = notice.write(&Notice {
+                    customer: &self.first_names[b.customer],
+                    provider: &self.first_names[provider_user],
+                    service: SERVICES[b.service].0,
+                    price_cents: b.price,
+                    start: b.start,
+                    at,
+                });
                 let id = ids.next(&mut rng);
                 let read = (rng.percent(60) && at < self.now - Duration::hours(1))
                     .then(|| (at + rng.seconds(60, 2 * DAY)).min(self.now));
@@ -53,8 +57,8 @@ impl Gen<'_, '_> {
                         id,
                         user_id: self.people[user].id,
                         kind,
-                        title: title.into(),
-                        message: rng.sentence(6..14),
+                        title,
+                        message,
                         data: Some(json!({"booking_id": b.id.to_string()})),
                         read_at: read,
                         created_at: at,
@@ -83,7 +87,8 @@ impl Gen<'_, '_> {
             };
             for _ in 0..count {
                 let id = ids.next(&mut rng);
-                let created = rng.time_between(p.created, self.now - Duration::hours(1));
+                let created =
+                    self.rhythm.time(&mut rng, p.created, self.now - Duration::hours(1), p.home().zone);
                 ctx.put(
                     &mut sink,
                     &user_push_tokens::Model {
@@ -115,20 +120,23 @@ impl Gen<'_, '_> {
         let (mut rng, mut ids) = (self.rng("scheduled_notifications"), self.ids());
         let mut scheduled = ctx.sink::<scheduled_notifications::Entity>(self.bookings.len() as u64 / 2);
         let mut sent = Vec::new();
-        for (k, b) in self.bookings.iter().enumerate() {
+        // Reminders that were due: the first fails, then one in 25, so tiny data has a failure.
+        let mut due = 0;
+        for b in &self.bookings {
             let Some(acc) = b.accepted else { continue };
             let at = b.start - Duration::hours(1);
             let status = if b.cancelled.is_some() {
                 ScheduledStatus::Cancelled
             } else if at > self.now {
                 ScheduledStatus::Pending
-            } else if k % 25 == 7 {
-                ScheduledStatus::Failed
             } else {
-                ScheduledStatus::Sent
+                due += 1;
+                if due % 25 == 1 { ScheduledStatus::Failed } else { ScheduledStatus::Sent }
             };
+            // Coverage counts the reminders that went out, so that every channel is logged.
+            let sent_k = if status == ScheduledStatus::Sent { sent.len() } else { usize::MAX / 2 };
             let channel = rng.cover(
-                k,
+                sent_k,
                 &[
                     (NotificationChannel::Push, 50),
                     (NotificationChannel::Sms, 25),
@@ -137,14 +145,22 @@ impl Gen<'_, '_> {
                 ],
             );
             let id = ids.next(&mut rng);
+            let (title, body) = super::text::reminder(&Notice {
+                customer: &self.first_names[b.customer],
+                provider: &self.first_names[self.providers[b.provider].1],
+                service: SERVICES[b.service].0,
+                price_cents: b.price,
+                start: b.start,
+                at,
+            });
             ctx.put(
                 &mut scheduled,
                 &scheduled_notifications::Model {
                     id,
                     user_id: self.people[b.customer].id,
                     channel,
-                    title: "Your booking starts in an hour".into(),
-                    body: rng.sentence(6..12),
+                    title,
+                    body,
                     data: Some(json!({"booking_id": b.id.to_string()})),
                     scheduled_for: at,
                     status,
@@ -264,13 +280,7 @@ impl Gen<'_, '_> {
                     marketing_enabled: rng.percent(30),
                     quiet_hours_start: quiet.then_some(22),
                     quiet_hours_end: quiet.then_some(7),
-                    timezone: [
-                        "America/New_York",
-                        "America/Chicago",
-                        "America/Denver",
-                        "America/Los_Angeles",
-                    ][rng.below(4)]
-                    .into(),
+                    timezone: p.home().zone.name.into(),
                     created_at: p.created,
                     updated_at: p.created,
                 },

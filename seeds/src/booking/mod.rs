@@ -14,6 +14,9 @@ mod people;
 mod reference;
 mod rules;
 mod schedule;
+mod text;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::entity::prelude::async_trait;
@@ -24,6 +27,9 @@ use seedbed_booking::enums::*;
 use seedbed_booking::*;
 use serde_json::json;
 
+use crate::describe::{Facet, Measure};
+use crate::places::{City, Settler, cities};
+use crate::rhythm::{Rhythm, WORKING_HOURS};
 use crate::stream::{DAY, Ids, Pool, Rng, cents, email, zipf_weights};
 use crate::table::{TableOps, table};
 use crate::{Account, Check, Ctx, Seeder};
@@ -43,6 +49,10 @@ pub const CUSTOMER_EMAIL: &str = "customer@booking.example.com";
 impl Seeder for BookingSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -114,6 +124,14 @@ struct Person {
     created: DateTime<Utc>,
     role: UserRole,
     addresses: Vec<Uuid>,
+    /// Their home city (an index into [`cities`]): their addresses, number and time zone.
+    city: usize,
+}
+
+impl Person {
+    fn home(&self) -> &'static City {
+        &cities()[self.city]
+    }
 }
 
 struct Offer {
@@ -128,6 +146,8 @@ struct Booking {
     provider: usize,
     status: BookingStatus,
     price: i64,
+    /// Its service's place in [`SERVICES`].
+    service: usize,
     created: DateTime<Utc>,
     start: DateTime<Utc>,
     accepted: Option<DateTime<Utc>>,
@@ -139,11 +159,16 @@ struct Gen<'a, 'c> {
     ctx: &'a Ctx<'c>,
     now: DateTime<Utc>,
     people: Vec<Person>,
+    /// Each person's first name, by person: what messages call them.
+    first_names: Vec<String>,
     /// Provider profile index → its user.
     providers: Vec<(Uuid, usize)>,
     services: Vec<Uuid>,
     offers: Vec<Offer>,
+    /// The offers of the providers of each city: customers book near home.
+    offers_by_city: BTreeMap<usize, Vec<usize>>,
     bookings: Vec<Booking>,
+    rhythm: Rhythm,
     /// The in-app notices that were also pushed: they get a notification log.
     pushed: Vec<(Uuid, usize, DateTime<Utc>)>,
     tokens: Vec<(Uuid, usize)>,
@@ -155,10 +180,13 @@ impl<'a, 'c> Gen<'a, 'c> {
             ctx,
             now: ctx.opts.now,
             people: Vec::new(),
+            first_names: Vec::new(),
             providers: Vec::new(),
             services: Vec::new(),
             offers: Vec::new(),
+            offers_by_city: BTreeMap::new(),
             bookings: Vec::new(),
+            rhythm: Rhythm::new(ctx.opts.now),
             pushed: Vec::new(),
             tokens: Vec::new(),
         }
@@ -184,3 +212,17 @@ impl<'a, 'c> Gen<'a, 'c> {
         self.finish().await
     }
 }
+
+/// What `seedbed describe` charts for booking: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("bookings", "status", Measure::Mix, "bookings by status"),
+    Facet::new("bookings", "price", Measure::Amount, "booking prices (dollars)"),
+    Facet::new("bookings", "customer_id", Measure::PerUser, "bookings per customer"),
+    Facet::new("bookings", "created_at", Measure::Hour, "booking requests by hour of day (UTC)"),
+    Facet::new("bookings", "scheduled_start", Measure::Weekday, "booked visits by day of week (UTC)"),
+    Facet::new("bookings", "created_at", Measure::Month, "booking requests per month"),
+    Facet::new("ratings", "score", Measure::Mix, "ratings by score"),
+    Facet::new("payment_transactions", "status", Measure::Mix, "payments by status"),
+    Facet::new("notifications", "type", Measure::Mix, "in-app notifications by type"),
+];

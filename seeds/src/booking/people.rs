@@ -1,4 +1,8 @@
 //! Accounts: customers, providers and admins, with their addresses.
+//!
+//! The platform operates in the largest cities of the gazetteer, more of them as it has
+//! more users (two at tiny); everyone lives in one of them, and each of those cities has a
+//! provider, so customers always book near home.
 
 use super::*;
 
@@ -9,6 +13,9 @@ impl Gen<'_, '_> {
         let (mut rng, mut ids) = (self.rng("users"), self.ids());
         let mut sink = ctx.sink::<users::Entity>(n as u64);
         let oldest = self.now - Duration::days(365);
+        let mut homes = self.rng("homes");
+        let mut settler = Settler::new((n / 60).max(2));
+        let mut providers = 0;
         for i in 0..n {
             let (first, last) = (rng.first_name(), rng.last_name());
             let (address, role, created) = match i {
@@ -19,19 +26,41 @@ impl Gen<'_, '_> {
                     email(&first, &last, i),
                     rng.cover(
                         i - 3,
-                        &[(UserRole::Provider, 14), (UserRole::Customer, 84), (UserRole::Admin, 2)],
+                        // A second provider early on: tiny data shows every verification status.
+                        &[
+                            (UserRole::Provider, 14),
+                            (UserRole::Customer, 84),
+                            (UserRole::Admin, 2),
+                            (UserRole::Provider, 0),
+                        ],
                     ),
-                    rng.time_between(oldest, self.now - Duration::days(20)),
+                    oldest,
                 ),
             };
+            // The first providers open the cities, one each; everyone else settles by size.
+            let opening = (role == UserRole::Provider && providers < settler.len()).then_some(providers);
+            providers += usize::from(role == UserRole::Provider);
+            let (city, phone) = match opening.and_then(|c| settler.phone(c).map(|p| (c, p))) {
+                Some(home) => home,
+                None => settler.home_with_phone(&mut homes).ok_or_else(|| {
+                    DbErr::Custom("every fictional phone number is taken: seed fewer users".into())
+                })?,
+            };
+            let zone = cities()[city].zone;
+            let created = if i < 3 {
+                created
+            } else {
+                self.rhythm.time(&mut rng, oldest, self.now - Duration::days(20), zone)
+            };
             let id = ids.next(&mut rng);
-            let login = (i < 3 || rng.percent(85)).then(|| rng.time_between(created, self.now));
+            let login =
+                (i < 3 || rng.percent(85)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
             ctx.put(
                 &mut sink,
                 &users::Model {
                     id,
                     email: address,
-                    phone: Rng::phone(i),
+                    phone,
                     full_name: format!("{first} {last}"),
                     password_hash: (i < 3 || rng.percent(70)).then(|| ctx.password_hash.to_owned()),
                     role,
@@ -46,37 +75,48 @@ impl Gen<'_, '_> {
                 },
             )
             .await?;
-            self.people.push(Person { id, created, role, addresses: Vec::new() });
+            self.people.push(Person { id, created, role, addresses: Vec::new(), city });
+            self.first_names.push(first);
         }
         ctx.close(&mut sink).await?;
 
         let (mut rng, mut ids) = (self.rng("addresses"), self.ids());
         let mut sink = ctx.sink::<addresses::Entity>(n as u64 * 3 / 2);
         for (i, p) in self.people.iter_mut().enumerate() {
-            if p.role != UserRole::Customer {
-                continue;
-            }
-            let count = if i == 2 { 2 } else { rng.between(1, 3) as usize };
+            // Customers have one to three addresses, providers their business address.
+            let count = match p.role {
+                UserRole::Customer if i == 2 => 2,
+                UserRole::Customer => rng.between(1, 3) as usize,
+                UserRole::Provider => 1,
+                UserRole::Admin => continue,
+            };
+            let home = p.home();
             for k in 0..count {
                 let id = ids.next(&mut rng);
-                let positioned = rng.percent(80);
+                let positioned = p.role == UserRole::Provider || rng.percent(80);
+                let (latitude, longitude) = home.point(&mut rng);
+                let address_type = if p.role == UserRole::Provider {
+                    AddressType::Work
+                } else {
+                    rng.cover(
+                        i * 3 + k,
+                        &[(AddressType::Home, 70), (AddressType::Work, 20), (AddressType::Other, 10)],
+                    )
+                };
                 ctx.put(
                     &mut sink,
                     &addresses::Model {
                         id,
                         user_id: p.id,
-                        address_type: rng.cover(
-                            i * 3 + k,
-                            &[(AddressType::Home, 70), (AddressType::Work, 20), (AddressType::Other, 10)],
-                        ),
+                        address_type,
                         line1: rng.street(),
                         line2: rng.percent(25).then(|| format!("Apt {}", rng.between(1, 40))),
-                        city: rng.city(),
-                        state: rng.state_abbr(),
-                        postal_code: rng.zip(),
-                        country: "US".into(),
-                        latitude: positioned.then(|| Decimal::new(rng.between(25_000_000, 48_000_000), 6)),
-                        longitude: positioned.then(|| Decimal::new(-rng.between(70_000_000, 122_000_000), 6)),
+                        city: home.name.into(),
+                        state: home.state.into(),
+                        postal_code: home.postal_code(&mut rng),
+                        country: home.country.into(),
+                        latitude: positioned.then(|| Decimal::new(latitude, 6)),
+                        longitude: positioned.then(|| Decimal::new(longitude, 6)),
                         is_default: k == 0,
                         created_at: p.created,
                         updated_at: p.created,

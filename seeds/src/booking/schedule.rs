@@ -6,6 +6,7 @@ impl Gen<'_, '_> {
     pub(super) async fn bookings(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let (mut rng, mut ids) = (self.rng("bookings"), self.ids());
+        let mut words = self.rng("bookings/text");
         let n = ctx.opts.count(24, 2500);
         let customers: Vec<usize> =
             (0..self.people.len()).filter(|i| self.people[*i].role == UserRole::Customer).collect();
@@ -16,9 +17,18 @@ impl Gen<'_, '_> {
         let pool = Pool::new(customers, &weights);
         let mut sink = ctx.sink::<bookings::Entity>(n as u64);
         let now = self.now;
+        // Cancellations so far: the first three cover who cancels, the first is accepted
+        // before it is cancelled (so its reminder is a cancelled one).
+        let mut cancellations = 0;
         for i in 0..n {
             let customer = pool.pick(&mut rng);
-            let offer = &self.offers[rng.below(self.offers.len())];
+            // A provider of the customer's city (every city the platform serves has one).
+            let nearby = self.offers_by_city.get(&self.people[customer].city);
+            let offer = &self.offers[match nearby {
+                Some(offers) => *rng.pick(offers),
+                None => rng.below(self.offers.len()),
+            }];
+            let zone = self.people[customer].home().zone;
             let minutes = SERVICES[offer.service].3 as i64;
             let status = rng.cover(
                 i,
@@ -30,28 +40,47 @@ impl Gen<'_, '_> {
                     (BookingStatus::Requested, 14),
                     (BookingStatus::InProgress, 1),
                     (BookingStatus::InProgress, 1),
+                    // Two more cancellations among the first rows (weight 0: only then), so
+                    // that every party who can cancel does so even in tiny data.
+                    (BookingStatus::Cancelled, 0),
+                    (BookingStatus::Cancelled, 0),
                 ],
             );
             let joined = self.people[customer]
                 .created
                 .max(self.people[self.providers[offer.provider].1].created + Duration::days(2));
+            // Appointments keep local working hours; requests come in when customers are about.
+            let visit = |rng: &mut Rng, from, to| self.rhythm.time_with(rng, from, to, zone, &WORKING_HOURS);
             let start = match status {
                 BookingStatus::Completed => {
-                    rng.time_between(joined + Duration::days(3), now - Duration::days(1))
+                    visit(&mut rng, joined + Duration::days(3), now - Duration::days(1))
                 }
                 BookingStatus::Cancelled => {
-                    rng.time_between(joined + Duration::days(3), now + Duration::days(20))
+                    visit(&mut rng, joined + Duration::days(3), now + Duration::days(20))
                 }
                 BookingStatus::InProgress => now - rng.seconds(600, (minutes * 60 / 2).max(601)),
-                BookingStatus::Accepted => now + rng.seconds(3600, 30 * DAY),
-                BookingStatus::Requested => now + rng.seconds(DAY, 30 * DAY),
+                BookingStatus::Accepted => {
+                    visit(&mut rng, now + Duration::hours(1), now + Duration::days(30))
+                }
+                BookingStatus::Requested => {
+                    visit(&mut rng, now + Duration::days(1), now + Duration::days(30))
+                }
             };
-            let created = (start - rng.seconds(DAY, 14 * DAY)).max(joined).min(now - Duration::minutes(30));
+            let (earliest, latest) = (
+                joined.max(start - Duration::days(14)),
+                (start - Duration::days(1)).min(now - Duration::minutes(30)),
+            );
+            let created = if earliest < latest {
+                self.rhythm.time(&mut rng, earliest, latest, zone)
+            } else {
+                (start - rng.seconds(DAY, 14 * DAY)).max(joined).min(now - Duration::minutes(30))
+            };
             let end = start + Duration::minutes(minutes);
             let accepts = matches!(
                 status,
                 BookingStatus::Accepted | BookingStatus::InProgress | BookingStatus::Completed
-            ) || (status == BookingStatus::Cancelled && rng.percent(50));
+            ) || (status == BookingStatus::Cancelled
+                && (cancellations == 0 || rng.percent(50)));
             let accepted =
                 accepts.then(|| created + rng.seconds(300, 6 * 3600)).map(|t| t.min(start).min(now));
             let started =
@@ -63,8 +92,9 @@ impl Gen<'_, '_> {
                 rng.time_between(from, start.min(now).max(from))
             });
             let by = cancelled.map(|_| {
+                cancellations += 1;
                 rng.cover(
-                    self.bookings.len() % 3,
+                    cancellations - 1,
                     &[(BookingActor::Customer, 60), (BookingActor::Provider, 30), (BookingActor::Admin, 10)],
                 )
             });
@@ -83,7 +113,7 @@ impl Gen<'_, '_> {
                     scheduled_end: end,
                     price: cents(offer.price),
                     currency: "USD".into(),
-                    notes: rng.percent(30).then(|| rng.sentence(4..10)),
+                    notes: rng.percent(30).then(|| super::text::notes(&mut words, SERVICES[offer.service].1)),
                     accepted_at: accepted,
                     started_at: started,
                     completed_at: completed,
@@ -113,6 +143,7 @@ impl Gen<'_, '_> {
                 provider: offer.provider,
                 status,
                 price: offer.price,
+                service: offer.service,
                 created,
                 start,
                 accepted,
@@ -126,6 +157,7 @@ impl Gen<'_, '_> {
     pub(super) async fn ratings(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let (mut rng, mut ids) = (self.rng("ratings"), self.ids());
+        let mut words = self.rng("ratings/text");
         let mut sink = ctx.sink::<ratings::Entity>(self.bookings.len() as u64 / 3);
         let mut rated = 0;
         for b in &self.bookings {
@@ -144,7 +176,10 @@ impl Gen<'_, '_> {
                     customer_id: self.people[b.customer].id,
                     provider_id: self.providers[b.provider].0,
                     score,
-                    review: rng.percent(60).then(|| rng.sentence(5..15)),
+                    review: rng.percent(60).then(|| {
+                        let provider = &self.first_names[self.providers[b.provider].1];
+                        super::text::review(&mut words, score, provider, SERVICES[b.service].0)
+                    }),
                     created_at: (done + rng.seconds(600, 3 * DAY)).min(self.now),
                 },
             )

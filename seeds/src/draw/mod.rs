@@ -14,6 +14,7 @@ mod premium;
 mod reference;
 mod rules;
 mod social;
+mod text;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -27,7 +28,10 @@ use seedbed_draw::enums::{Language, Theme, TransactionType};
 use seedbed_draw::*;
 use serde_json::json;
 
-use crate::stream::{DAY, Pool, Rng, email, zipf_weights};
+use crate::describe::{Facet, Measure};
+use crate::places::{Zone, cities, home_of, zone_named};
+use crate::rhythm::{Crowd, Rhythm, Warp, keen_early};
+use crate::stream::{DAY, Pool, Rng, email};
 use crate::table::{TableOps, table};
 use crate::writer::Sink;
 use crate::{Account, Check, Ctx, Seeder};
@@ -48,6 +52,10 @@ pub const PLAYER_ID: &str = "seed|player";
 impl Seeder for DrawSeeder {
     fn domain(&self) -> &'static str {
         DOMAIN
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -133,6 +141,8 @@ struct Player {
     created: DateTime<Utc>,
     coins: i32,
     vip: bool,
+    /// The time zone of their home city ([`home_of`] their id): when they play.
+    zone: &'static Zone,
 }
 
 struct Plan {
@@ -142,6 +152,9 @@ struct Plan {
     fee: i32,
     max: i32,
     entrants: i32,
+    /// The entrants it was planned for: the replays draw against this, so that a draw that
+    /// found fewer players old enough replays the same entries every time.
+    target: i32,
     past: bool,
     prize: Decimal,
     winner: Option<usize>,
@@ -168,35 +181,37 @@ struct Entries {
     rng: Rng,
     next: i32,
     count: i32,
-    opens: DateTime<Utc>,
-    span: i64,
+    /// The entry window, measured in the players' activity.
+    window: Warp,
     entered: BTreeSet<usize>,
 }
 
 impl Entries {
-    fn new(ctx: &Ctx<'_>, index: usize, plan: &Plan, now: DateTime<Utc>) -> Self {
+    fn new(ctx: &Ctx<'_>, crowd: &Crowd, index: usize, plan: &Plan, now: DateTime<Utc>) -> Self {
         let closes = if plan.past { plan.draw_time } else { now };
         Entries {
             rng: ctx.streams.rng(DOMAIN, &format!("participations#{index}")),
             next: 0,
-            count: plan.entrants,
-            opens: plan.created,
-            span: (closes - plan.created).num_seconds().max(1),
+            count: plan.target,
+            window: Warp::new(crowd, plan.created, closes),
             entered: BTreeSet::new(),
         }
     }
 
     /// The next entry: when, and who (never twice the same player in one draw).
-    fn next(&mut self, pool: &Pool, players: &[Player]) -> Option<(DateTime<Utc>, usize)> {
+    fn next(&mut self, crowd: &Crowd, pool: &Pool, players: &[Player]) -> Option<(DateTime<Utc>, usize)> {
         if self.next >= self.count {
             return None;
         }
-        let slot = self.span / self.count as i64;
-        let at = self.opens + Duration::seconds(slot * self.next as i64 + self.rng.between(0, slot / 2));
+        // Each entry in the first half of its share of the window's activity, in order.
+        let share = 2000 * self.next as u64 + self.rng.between(0, 1000) as u64;
+        let at = self.window.at(crowd, share, 2000 * self.count as u64);
         self.next += 1;
-        for _ in 0..50 {
+        for attempt in 0..50 {
             let p = pool.pick(&mut self.rng);
-            if players[p].created < at && self.entered.insert(p) {
+            // At first only a player for whom it is a waking hour, then anyone.
+            let awake = attempt >= 25 || Rhythm::awake(&mut self.rng, at, players[p].zone);
+            if awake && players[p].created < at && self.entered.insert(p) {
                 return Some((at, p));
             }
         }
@@ -230,6 +245,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let n = ctx.opts.count(12, 1000).max(4);
     let mut rng = ctx.streams.rng(DOMAIN, "users");
     let oldest = now - Duration::days(365);
+    let rhythm = Rhythm::new(now);
+    let crowd = Crowd::new(cities().iter().map(|c| (c.zone, c.population as u64)));
     let mut players = Vec::with_capacity(n);
     let mut emails = Vec::with_capacity(n);
     let mut sink = ctx.sink::<users::Entity>(n as u64);
@@ -242,9 +259,12 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             _ => (
                 format!("replit|{}", rng.between(10_000_000, 99_999_999) * 1000 + i as i64 % 1000),
                 rng.percent(90).then(|| email(&first, &last, i)),
-                rng.time_between(oldest, now - Duration::days(7)),
+                oldest,
             ),
         };
+        let zone = home_of(ctx.opts.seed, DOMAIN, &id).zone;
+        let created =
+            if i < 3 { created } else { rhythm.time(&mut rng, oldest, now - Duration::days(7), zone) };
         emails.push(address.clone());
         let row = users::Model {
             id: id.clone(),
@@ -263,7 +283,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             created_at: created,
             updated_at: created,
         };
-        players.push(Player { id, created, coins: 0, vip: row.is_vip });
+        players.push(Player { id, created, coins: 0, vip: row.is_vip, zone });
         ctx.put(&mut sink, &row).await?;
     }
     ctx.close(&mut sink).await?;
@@ -272,7 +292,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut sink = ctx.sink::<sessions::Entity>(n as u64);
     for (i, p) in players.iter().enumerate() {
         for k in 0..(if i < 3 { 2 } else { rng.between(0, 2) }) {
-            let created = rng.time_between(p.created, now - Duration::hours(1));
+            let created = rhythm.time(&mut rng, p.created, now - Duration::hours(1), p.zone);
             let expire = if k == 0 && i < 3 { now + Duration::days(7) } else { created + Duration::days(7) };
             ctx.put(&mut sink, &sessions::Model {
                     sid: rng.hex(32),
@@ -298,8 +318,11 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             LANGUAGES[[0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4][rng.below(11)]]
         };
         let theme = if i < THEMES.len() { THEMES[i] } else { THEMES[[0, 0, 1, 2][rng.below(4)]] };
-        let updated =
-            if rng.percent(40) { rng.time_between(p.created, now - Duration::minutes(5)) } else { p.created };
+        let updated = if rng.percent(40) {
+            rhythm.time(&mut rng, p.created, now - Duration::minutes(5), p.zone)
+        } else {
+            p.created
+        };
         ctx.put(
             &mut sink,
             &user_preferences::Model {
@@ -328,17 +351,23 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 
     // Draws: most are past (drawn, one winner), the rest upcoming.
     let mut pool_rng = ctx.streams.rng(DOMAIN, "activity");
-    let mut weights = zipf_weights(&mut pool_rng, n);
+    // The keenest players are mostly early ones: with sign-ups growing, a keen player who
+    // joined last month would have had few draws to enter.
+    let joined: Vec<DateTime<Utc>> = players.iter().map(|p| p.created).collect();
+    let mut weights = keen_early(&mut pool_rng, &joined);
     weights[1] = weights.iter().max().copied().unwrap_or(1);
     let pool = Pool::new((0..n).collect(), &weights);
     let draws_n = ctx.opts.count(8, 300);
+    let platform = zone_named("America/New_York").expect("a zone of the gazetteer");
     let mut rng = ctx.streams.rng(DOMAIN, "draws");
     let mut plans = Vec::with_capacity(draws_n);
     for i in 0..draws_n {
         let past = i % 5 != 1;
         let max = if tiny { rng.between(3, 6) } else { rng.between(10, 120) } as i32;
+        // Past draws run on the platform's clock (Eastern time): evenings, more as it grows,
+        // most in its busy weeks.
         let draw_time = if past {
-            rng.time_between(oldest + Duration::days(20), now - Duration::hours(1))
+            rhythm.time(&mut rng, oldest + Duration::days(20), now - Duration::hours(1), platform)
         } else {
             rng.time_between(now + Duration::hours(2), now + Duration::days(30))
         };
@@ -355,28 +384,27 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             fee: if i == 0 || rng.percent(10) { 0 } else { [5, 10, 10, 20, 25, 50][rng.below(6)] },
             max,
             entrants,
+            target: entrants,
             past,
             prize: Decimal::new(rng.between(10, 5000) * 100, 2),
             winner: None,
             premium: false,
         });
     }
-    // First replay: who won each past draw, and which draw has the first entry of all.
+    // First replay: how many entered each draw, who won each past draw, and which draw has
+    // the first entry of all.
     let mut first_entry: Option<(DateTime<Utc>, usize)> = None;
     for (i, plan) in plans.iter_mut().enumerate() {
-        if !plan.past {
-            continue;
-        }
-        let mut entries = Entries::new(ctx, i, plan, now);
+        let mut entries = Entries::new(ctx, &crowd, i, plan, now);
         let mut entrants = Vec::new();
-        while let Some((at, p)) = entries.next(&pool, &players) {
-            if entrants.is_empty() && first_entry.is_none_or(|(first, _)| at < first) {
+        while let Some((at, p)) = entries.next(&crowd, &pool, &players) {
+            if plan.past && entrants.is_empty() && first_entry.is_none_or(|(first, _)| at < first) {
                 first_entry = Some((at, i));
             }
             entrants.push(p);
         }
         plan.entrants = entrants.len() as i32;
-        if !entrants.is_empty() {
+        if plan.past && !entrants.is_empty() {
             let mut pick = ctx.streams.rng(DOMAIN, &format!("winners#{i}"));
             plan.winner = Some(if i == 0 && entrants.contains(&1) { 1 } else { *pick.pick(&entrants) });
         }
@@ -386,6 +414,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         plan.premium = premium;
     }
     let mut sink = ctx.sink::<draws::Entity>(draws_n as u64);
+    let mut words = ctx.streams.rng(DOMAIN, "draws/text");
     for p in &plans {
         let drawn = p.winner.is_some();
         let kind = ["Friday", "Weekend", "Mega", "Daily", "Lucky"][rng.below(5)];
@@ -395,7 +424,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 id: p.id,
                 title: format!("{kind} Jackpot #{}", p.id),
                 category_id: category_of(kind),
-                description: rng.percent(80).then(|| rng.sentence(6..14)),
+                description: rng.percent(80).then(|| {
+                    let prize = p.prize.mantissa() as i64 * 100 / 10_i64.pow(p.prize.scale());
+                    text::draw(&mut words, kind, prize, p.fee, p.max, p.draw_time, p.premium)
+                }),
                 prize_amount: p.prize,
                 entry_fee: p.fee,
                 max_participants: p.max,
@@ -423,8 +455,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut seq = 0u64;
     let mut runs: BTreeMap<usize, (Entries, usize)> = BTreeMap::new();
     for (i, plan) in plans.iter().enumerate() {
-        let mut entries = Entries::new(ctx, i, plan, now);
-        if let Some((at, p)) = entries.next(&pool, &players) {
+        let mut entries = Entries::new(ctx, &crowd, i, plan, now);
+        if let Some((at, p)) = entries.next(&crowd, &pool, &players) {
             seq += 1;
             heap.push(Reverse((at, seq, Event::Entry(i))));
             runs.insert(i, (entries, p));
@@ -435,7 +467,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         let bonuses = (weights[i] / 100_000).min(20) as i64 + bonus_rng.between(0, 2);
         for _ in 0..bonuses {
             seq += 1;
-            let at = bonus_rng.time_between(p.created, now - Duration::minutes(1));
+            let at = rhythm.time(&mut bonus_rng, p.created, now - Duration::minutes(1), p.zone);
             heap.push(Reverse((at, seq, Event::Grant(i, 0))));
         }
         if i == 3 || bonus_rng.percent(10) {
@@ -517,7 +549,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                     participated_at: at,
                 });
                 next_part += 1;
-                if let Some((next_at, next_p)) = entries.next(&pool, &players) {
+                if let Some((next_at, next_p)) = entries.next(&crowd, &pool, &players) {
                     seq += 1;
                     heap.push(Reverse((next_at, seq, Event::Entry(d))));
                     runs.insert(d, (entries, next_p));
@@ -626,3 +658,16 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// What `seedbed describe` charts for draw: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("draws", "category_id", Measure::Mix, "draws by category (id)"),
+    Facet::new("draws", "prize_amount", Measure::Amount, "draw prizes (dollars)"),
+    Facet::new("participations", "user_id", Measure::PerUser, "draw entries per player"),
+    Facet::new("participations", "participated_at", Measure::Hour, "draw entries by hour of day (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Weekday, "draw entries by day of week (UTC)"),
+    Facet::new("participations", "participated_at", Measure::Month, "draw entries per month"),
+    Facet::new("transactions", "type", Measure::Mix, "coin transactions by type"),
+    Facet::new("subscriptions", "status", Measure::Mix, "premium subscriptions by status"),
+];

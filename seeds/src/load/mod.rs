@@ -1,6 +1,7 @@
 //! The write path of a seeding: the generator hands finished batches and raw statements to a
 //! writer through a bounded channel, and the writer puts them into the database, in order, on
-//! one connection that holds the domain's one transaction.
+//! one connection that holds the domain's one transaction, or, when seeding in chunks, one
+//! transaction per chunk (see [`Chunking`]).
 //!
 //! Why a channel: generating the next batch (CPU in this process) and digesting the last
 //! (the server, or SQLite's worker thread) then overlap, and the channel's depth bounds the
@@ -22,6 +23,12 @@
 //!   settings). The writer calls it before the next raw statement (which may read the
 //!   tables, and needs their indexes) and before COMMIT, so a committed domain always has
 //!   the schema its migrations made.
+//!
+//! In chunks, every chunk's COMMIT makes what came before it visible for good, so no table
+//! may be in the middle of its `prepare` then: the writer asks each backend to prepare no
+//! table at all (`prepare(conn, &[], …)`: only the per-statement choices, such as MariaDB's
+//! unchecked foreign keys; no index dropped, no staging table), and there is nothing to
+//! rebuild between chunks or at the end.
 
 mod encode;
 mod mysql;
@@ -37,6 +44,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, RuntimeErr, Statement, Value
 use tokio::sync::mpsc;
 
 use crate::options::Profile;
+use crate::state::{self, Done, Recorded};
 use crate::writer::{Progress, STOPPED};
 
 /// Operations in flight between the generator and the writer: enough to keep both busy,
@@ -107,13 +115,36 @@ enum Restore {
     Sqlite(sqlite::Restore),
 }
 
-/// Writes one domain's seeding in one transaction. Dropping it without [`Writer::commit`]
-/// rolls the transaction back (sqlx does so when the connection goes back to the pool).
+/// A seeding in chunks: a COMMIT once at least `rows` rows were written since the last one
+/// (at a batch's end), each chunk recording the progress so far in the domain's state table
+/// in its own transaction (see [`crate::state`]).
+#[derive(Debug, Clone)]
+pub struct Chunking {
+    pub domain: &'static str,
+    pub rows: u64,
+    /// What each chunk records; its `done` counts what is committed, and grows.
+    pub record: Recorded,
+    /// What an earlier run committed (`--resume`): skipped as the same stream comes again.
+    pub skip: Done,
+}
+
+/// Writes one domain's seeding in one transaction, or in chunks. Dropping it without
+/// [`Writer::commit`] rolls the open transaction back (sqlx does so when the connection goes
+/// back to the pool); chunks committed before stay.
 pub struct Writer {
-    conn: Conn,
+    db: DatabaseConnection,
+    /// The open transaction; `None` only between a chunk's COMMIT and the next BEGIN.
+    conn: Option<Conn>,
     profile: Profile,
     /// Tables prepared since the last `finish`, and what to undo.
     prepared: Vec<(&'static str, Restore)>,
+    chunking: Option<Chunking>,
+    /// Rows written since the last chunk's COMMIT.
+    since_commit: u64,
+    /// Chunks this writer committed.
+    committed: u64,
+    /// The domain whose state row the final COMMIT deletes: the seeding is then complete.
+    clear_state: Option<&'static str>,
 }
 
 /// A driver error as SeaORM reports one, so callers read it the same way as before.
@@ -127,17 +158,89 @@ pub(crate) fn with_context(context: impl std::fmt::Display, e: DbErr) -> DbErr {
 }
 
 impl Writer {
-    /// Takes a connection from `db`'s pool and begins the transaction on it.
-    pub async fn begin(db: &DatabaseConnection, profile: Profile) -> Result<Self, DbErr> {
-        let conn = match db.get_database_backend() {
+    /// Takes a connection from `db`'s pool and begins the transaction on it. `chunking`:
+    /// commit in chunks; `clear_state`: the final COMMIT deletes that domain's state row (a
+    /// chunked seeding's, or an incomplete one's that `--truncate` replaces).
+    pub async fn begin(
+        db: &DatabaseConnection,
+        profile: Profile,
+        chunking: Option<Chunking>,
+        clear_state: Option<&'static str>,
+    ) -> Result<Self, DbErr> {
+        let conn = Self::begin_on(db).await?;
+        Ok(Writer {
+            db: db.clone(),
+            conn: Some(conn),
+            profile,
+            prepared: Vec::new(),
+            chunking,
+            since_commit: 0,
+            committed: 0,
+            clear_state,
+        })
+    }
+
+    async fn begin_on(db: &DatabaseConnection) -> Result<Conn, DbErr> {
+        Ok(match db.get_database_backend() {
             DbBackend::Postgres => {
                 Conn::Postgres(db.get_postgres_connection_pool().begin().await.map_err(db_err)?)
             }
             DbBackend::MySql => Conn::MySql(db.get_mysql_connection_pool().begin().await.map_err(db_err)?),
             DbBackend::Sqlite => Conn::Sqlite(db.get_sqlite_connection_pool().begin().await.map_err(db_err)?),
             other => return Err(DbErr::Custom(format!("no writer for {other:?}"))),
-        };
-        Ok(Writer { conn, profile, prepared: Vec::new() })
+        })
+    }
+
+    /// Chunks this writer has committed: when nonzero, a failure leaves the domain
+    /// incomplete (and resumable) rather than as it was.
+    pub fn committed_chunks(&self) -> u64 {
+        self.committed
+    }
+
+    /// Rows of `table` still to skip, at most `rows`, taken off what is left to skip.
+    fn take_skip_rows(&mut self, table: &str, rows: usize) -> usize {
+        let Some(left) = self.chunking.as_mut().and_then(|c| c.skip.rows.get_mut(table)) else { return 0 };
+        let skip = (*left).min(rows as u64);
+        *left -= skip;
+        skip as usize
+    }
+
+    /// Whether the next statement was run by an earlier run already.
+    fn take_skip_statement(&mut self) -> bool {
+        match self.chunking.as_mut() {
+            Some(c) if c.skip.statements > 0 => {
+                c.skip.statements -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Commits the chunk written so far, with its progress, and begins the next one.
+    async fn commit_chunk(&mut self, progress: &dyn Progress) -> Result<(), DbErr> {
+        if progress.stopping() {
+            return Err(DbErr::Custom(STOPPED.into()));
+        }
+        let backend = self.db.get_database_backend();
+        let chunk = self.chunking.as_mut().expect("chunks only when chunking");
+        chunk.record.chunks += 1;
+        chunk.record.updated = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        let statements = state::record(backend, chunk.domain, &chunk.record);
+        for stmt in &statements {
+            self.execute(stmt).await.map_err(|e| with_context("recording the seeding's progress", e))?;
+        }
+        // COMMIT before the next BEGIN: the connection goes back to the pool in between, and
+        // the next transaction may be on another one (nothing of the session is relied on).
+        match self.conn.take().expect("an open transaction") {
+            Conn::Postgres(t) => t.commit().await,
+            Conn::MySql(t) => t.commit().await,
+            Conn::Sqlite(t) => t.commit().await,
+        }
+        .map_err(|e| with_context("committing a chunk", db_err(e)))?;
+        self.committed += 1;
+        self.conn = Some(Self::begin_on(&self.db).await?);
+        self.since_commit = 0;
+        Ok(())
     }
 
     /// Writes what arrives on `ops` until [`Op::End`], stopping before the next operation
@@ -149,7 +252,16 @@ impl Writer {
                 return Err(DbErr::Custom(STOPPED.into()));
             }
             match op {
-                Op::Rows(batch) => {
+                Op::Rows(mut batch) => {
+                    let skip = self.take_skip_rows(batch.table, batch.rows);
+                    if skip > 0 {
+                        progress.advance(batch.table, skip as u64);
+                        if skip == batch.rows {
+                            continue;
+                        }
+                        batch.values.drain(..skip * batch.columns.len());
+                        batch.rows -= skip;
+                    }
                     let at = match self.prepared.iter().position(|(t, _)| *t == batch.table) {
                         Some(at) => at,
                         None => {
@@ -163,10 +275,23 @@ impl Writer {
                         .await
                         .map_err(|e| with_context(format_args!("writing {rows} rows of {table}"), e))?;
                     progress.advance(table, rows as u64);
+                    if let Some(chunk) = self.chunking.as_mut() {
+                        *chunk.record.done.rows.entry(table.to_owned()).or_default() += rows as u64;
+                        self.since_commit += rows as u64;
+                        if self.since_commit >= chunk.rows {
+                            self.commit_chunk(progress).await?;
+                        }
+                    }
                 }
                 Op::Execute(stmt) => {
+                    if self.take_skip_statement() {
+                        continue;
+                    }
                     self.finish(progress).await?;
                     self.execute(&stmt).await?;
+                    if let Some(chunk) = self.chunking.as_mut() {
+                        chunk.record.done.statements += 1;
+                    }
                 }
                 Op::Finished(table) => progress.finish(table),
                 Op::End { complete } => {
@@ -188,7 +313,7 @@ impl Writer {
             if progress.stopping() {
                 return Err(DbErr::Custom(STOPPED.into()));
             }
-            let done = match (&mut self.conn, restore) {
+            let done = match (self.conn.as_mut().expect("an open transaction"), restore) {
                 (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
                 (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
                 (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::finish(c, r).await,
@@ -200,10 +325,15 @@ impl Writer {
     }
 
     /// Ends the seeding: undoes what is still prepared (nothing, after a complete
-    /// [`Writer::run`]), then COMMIT.
+    /// [`Writer::run`]), marks the domain complete (deletes its state row) where asked, then
+    /// COMMIT.
     pub async fn commit(mut self) -> Result<(), DbErr> {
         self.finish(&crate::writer::Quiet).await?;
-        match self.conn {
+        if let Some(domain) = self.clear_state {
+            let clear = state::clear(self.db.get_database_backend(), domain);
+            self.execute(&clear).await.map_err(|e| with_context("marking the seeding complete", e))?;
+        }
+        match self.conn.expect("an open transaction") {
             Conn::Postgres(t) => t.commit().await,
             Conn::MySql(t) => t.commit().await,
             Conn::Sqlite(t) => t.commit().await,
@@ -213,7 +343,8 @@ impl Writer {
 
     /// Rolls the transaction back and waits for it.
     pub async fn rollback(self) -> Result<(), DbErr> {
-        match self.conn {
+        let Some(conn) = self.conn else { return Ok(()) };
+        match conn {
             Conn::Postgres(t) => t.rollback().await,
             Conn::MySql(t) => t.rollback().await,
             Conn::Sqlite(t) => t.rollback().await,
@@ -222,18 +353,22 @@ impl Writer {
     }
 
     async fn prepare(&mut self, table: &'static str) -> Result<Restore, DbErr> {
-        let tables = [table];
-        let prepared = match &mut self.conn {
-            Conn::Postgres(c) => postgres::prepare(c, &tables, self.profile).await.map(Restore::Postgres),
-            Conn::MySql(c) => mysql::prepare(c, &tables, self.profile).await.map(Restore::MySql),
-            Conn::Sqlite(c) => sqlite::prepare(c, &tables, self.profile).await.map(Restore::Sqlite),
+        // In chunks, no table is changed for its load (see the module's documentation).
+        let tables: &[&'static str] = match self.chunking {
+            Some(_) => &[],
+            None => &[table],
+        };
+        let prepared = match self.conn.as_mut().expect("an open transaction") {
+            Conn::Postgres(c) => postgres::prepare(c, tables, self.profile).await.map(Restore::Postgres),
+            Conn::MySql(c) => mysql::prepare(c, tables, self.profile).await.map(Restore::MySql),
+            Conn::Sqlite(c) => sqlite::prepare(c, tables, self.profile).await.map(Restore::Sqlite),
         };
         prepared.map_err(|e| with_context(format_args!("preparing {table} for its load"), e))
     }
 
     /// Writes `batch`, whose table was prepared as `self.prepared[at]`.
     async fn write(&mut self, batch: Batch, at: usize) -> Result<(), DbErr> {
-        match (&mut self.conn, &self.prepared[at].1) {
+        match (self.conn.as_mut().expect("an open transaction"), &self.prepared[at].1) {
             (Conn::Postgres(c), Restore::Postgres(r)) => postgres::write(c, batch, r).await,
             (Conn::MySql(c), Restore::MySql(r)) => mysql::write(c, batch, r).await,
             (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::write(c, batch, r).await,
@@ -242,7 +377,7 @@ impl Writer {
     }
 
     async fn execute(&mut self, stmt: &Statement) -> Result<(), DbErr> {
-        match &mut self.conn {
+        match self.conn.as_mut().expect("an open transaction") {
             Conn::Postgres(c) => postgres::execute(c, stmt).await,
             Conn::MySql(c) => mysql::execute(c, stmt).await,
             Conn::Sqlite(c) => sqlite::execute(c, stmt).await,

@@ -10,6 +10,8 @@ use super::listings::{Item, Seller};
 use super::people::User;
 use super::sales::Plan;
 use crate::Ctx;
+use crate::places::cities;
+use crate::rhythm::{Crowd, Rhythm};
 
 /// Which rare cases the data already shows: the first chance to show each is always taken,
 /// so that even tiny data holds every kind of row.
@@ -20,6 +22,7 @@ pub(super) struct Coverage {
     pub(super) goodwill: bool,
     pub(super) item_credit: bool,
     pub(super) purchase_notice: bool,
+    pub(super) credit_expiring: bool,
 }
 
 /// The generator: what the earlier tables hold that the later ones need, the money books,
@@ -36,6 +39,9 @@ pub(super) struct Gen<'a, 'c> {
     pub(super) available_by_seller: Vec<Vec<Uuid>>,
     pub(super) ledger: Ledger,
     pub(super) covered: Coverage,
+    /// When people act, one by one ([`Rhythm`]) and all together ([`Crowd`]).
+    pub(super) rhythm: Rhythm,
+    pub(super) crowd: Crowd,
 }
 
 pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
@@ -51,6 +57,9 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         available_by_seller: Vec::new(),
         ledger: Ledger::new(ctx, now - Duration::days(400)),
         covered: Coverage::default(),
+        rhythm: Rhythm::new(now),
+        // Users live in every city of the gazetteer, as many as its size says.
+        crowd: Crowd::new(cities().iter().map(|c| (c.zone, c.population as u64))),
     };
     g.subscriptions().await?;
     g.users().await?;

@@ -171,6 +171,9 @@ impl Gen<'_, '_> {
         let rng = &mut self.ledger.credit_rng;
         let expires = at + Duration::days(days);
         let spent = if rng.percent(30) { rng.between(0, amount) } else { 0 };
+        let expiring = expires > self.now && expires < self.now + Duration::days(7);
+        // The first credit about to expire is kept whole, so that its reminder goes out.
+        let spent = if expiring && !self.covered.credit_expiring { 0 } else { spent };
         let row = user_credits::Model {
             id: self.ledger.credits.ids.next(rng),
             user_id: self.users[user].id,
@@ -186,7 +189,8 @@ impl Gen<'_, '_> {
         if self.ledger.credits.rows.push(&row) {
             self.flush_money().await?;
         }
-        if expires > self.now && expires < self.now + Duration::days(7) && amount > spent {
+        if expiring && amount > spent {
+            self.covered.credit_expiring = true;
             let title = "Your credit expires soon".to_owned();
             let body = format!(
                 "{} of store credit expires on {}.",

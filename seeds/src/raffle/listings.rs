@@ -55,6 +55,7 @@ impl Gen<'_, '_> {
     pub(super) async fn sellers(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let mut rng = ctx.streams.rng(DOMAIN, "sellers");
+        let mut words = ctx.streams.rng(DOMAIN, "sellers/text");
         let mut ids = Ids::new(self.now - Duration::days(450));
         let mut sink = ctx.sink::<sellers::Entity>(0);
         for (i, u) in self.users.iter().enumerate() {
@@ -67,14 +68,17 @@ impl Gen<'_, '_> {
             let expires = (self.sellers.len() == 1 || rng.percent(15))
                 .then(|| started + rng.seconds(30 * DAY, 400 * DAY));
             let id = ids.next(&mut rng);
+            let business_name = rng.company();
+            let description =
+                rng.percent(70).then(|| super::text::seller(&mut words, &business_name, started));
             ctx.put(
                 &mut sink,
                 &sellers::Model {
                     id,
                     user_id: u.id,
                     subscription_id: self.tiers[tier],
-                    business_name: rng.company(),
-                    description: rng.percent(70).then(|| rng.sentence(6..14)),
+                    business_name,
+                    description,
                     rating: rng.percent(75).then(|| Decimal::new(rng.between(250, 500), 2)),
                     verified_at: (i == 1 || rng.percent(80)).then(|| started + rng.seconds(3600, 5 * DAY)),
                     subscription_started_at: started,
@@ -96,6 +100,7 @@ impl Gen<'_, '_> {
         let n = self.opts().count(14, 500);
         let mut rng = ctx.streams.rng(DOMAIN, "items");
         let mut plan_rng = ctx.streams.rng(DOMAIN, "raffles");
+        let mut words = ctx.streams.rng(DOMAIN, "items/text");
         let mut ids = Ids::new(self.now - Duration::days(450));
         let mut raffle_ids = Ids::new(self.now - Duration::days(450));
         let mut sink = ctx.sink::<items::Entity>(n as u64);
@@ -105,9 +110,11 @@ impl Gen<'_, '_> {
             let seller = if i < 3 { 0 } else { rng.weighted(&weights) };
             let s = &self.sellers[seller];
             let (category, nouns) = CATEGORIES[rng.below(CATEGORIES.len())];
-            let title = format!("{} {}", rng.pick(&ADJECTIVES), rng.pick(nouns));
+            let (adjective, noun) = (*rng.pick(&ADJECTIVES), *rng.pick(nouns));
+            let title = format!("{adjective} {noun}");
             let price = rng.between(20, 2500) * 100 - 1;
-            let created = rng.time_between(s.started, self.now - Duration::days(2));
+            let zone = self.users[s.user].zone;
+            let created = self.rhythm.time(&mut rng, s.started, self.now - Duration::days(2), zone);
             // Coverage first: each raffle status, then an item never raffled.
             let raffled = i < 5 || (i != 5 && rng.percent(85));
             let status = if raffled {
@@ -137,7 +144,7 @@ impl Gen<'_, '_> {
                     id,
                     seller_id: s.id,
                     title: title.clone(),
-                    description: Some(rng.paragraph(1..3)),
+                    description: Some(super::text::item(&mut words, adjective, noun, category, price)),
                     category: category.into(),
                     price: cents(price),
                     inventory_count: if item_status == ItemStatus::Sold {
@@ -169,6 +176,7 @@ impl Gen<'_, '_> {
     pub(super) async fn catalogue(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
         let mut rng = ctx.streams.rng(DOMAIN, "free_redeemable_items");
+        let mut words = ctx.streams.rng(DOMAIN, "free_redeemable_items/text");
         let mut ids = Ids::new(self.now - Duration::days(450));
         let n = self.opts().count(4, 40);
         let mut sink = ctx.sink::<free_redeemable_items::Entity>(n as u64);
@@ -177,18 +185,25 @@ impl Gen<'_, '_> {
         for i in 0..n {
             let from = rng.time_between(self.now - Duration::days(200), self.now - Duration::days(1));
             let linked = (i == 0 || rng.percent(40)) && !available.is_empty();
+            let id = ids.next(&mut rng);
+            let item_id = linked.then(|| available[rng.below(available.len())]);
+            let cost = rng.between(5, 100) * 100;
+            let stock = rng.between(0, 200) as i32;
+            let is_active = i == 0 || rng.percent(85);
+            let until = (i == 1 || rng.percent(60)).then(|| from + rng.seconds(30 * DAY, 365 * DAY));
+            let (title, description) = super::text::voucher(&mut words, cost, stock, until);
             ctx.put(
                 &mut sink,
                 &free_redeemable_items::Model {
-                    id: ids.next(&mut rng),
-                    item_id: linked.then(|| available[rng.below(available.len())]),
-                    title: format!("{} voucher", rng.words(1..3)),
-                    description: Some(rng.sentence(5..12)),
-                    credit_cost: cents(rng.between(5, 100) * 100),
-                    stock: rng.between(0, 200) as i32,
-                    is_active: i == 0 || rng.percent(85),
+                    id,
+                    item_id,
+                    title,
+                    description: Some(description),
+                    credit_cost: cents(cost),
+                    stock,
+                    is_active,
                     valid_from: from,
-                    valid_until: (i == 1 || rng.percent(60)).then(|| from + rng.seconds(30 * DAY, 365 * DAY)),
+                    valid_until: until,
                     created_at: from,
                     updated_at: from,
                 },

@@ -16,12 +16,14 @@ mod reference;
 mod rules;
 mod sales;
 mod simulation;
+mod text;
 
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::TableCreateStatement;
 use sea_orm::{DbBackend, DbErr};
 use seedbed_raffle::*;
 
+use crate::describe::{Facet, Measure};
 use crate::table::{TableOps, table};
 use crate::{Account, Check, Ctx, Seeder};
 
@@ -50,6 +52,10 @@ impl Seeder for RaffleSeeder {
         write: bool,
     ) -> Result<crate::reference::Outcome, DbErr> {
         reference::upsert(txn, now, write).await
+    }
+
+    fn facets(&self) -> &'static [Facet] {
+        FACETS
     }
 
     fn tables(&self) -> Vec<Box<dyn TableOps>> {
@@ -97,3 +103,16 @@ impl Seeder for RaffleSeeder {
         generator::generate(ctx).await
     }
 }
+
+/// What `seedbed describe` charts for raffle: the columns that show whether the data looks live.
+const FACETS: &[Facet] = &[
+    Facet::new("users", "created_at", Measure::Month, "sign-ups per month"),
+    Facet::new("raffles", "status", Measure::Mix, "raffles by status"),
+    Facet::new("items", "category", Measure::Mix, "items by category"),
+    Facet::new("items", "price", Measure::Amount, "item prices (dollars)"),
+    Facet::new("box_purchases", "user_id", Measure::PerUser, "boxes bought per buyer"),
+    Facet::new("box_purchases", "purchased_at", Measure::Hour, "box purchases by hour of day (UTC)"),
+    Facet::new("box_purchases", "purchased_at", Measure::Weekday, "box purchases by day of week (UTC)"),
+    Facet::new("box_purchases", "purchased_at", Measure::Month, "box purchases per month"),
+    Facet::new("transactions", "type", Measure::Mix, "wallet transactions by type"),
+];

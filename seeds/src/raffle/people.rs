@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::generator::Gen;
 use super::{ADMIN_EMAIL, CUSTOMER_EMAIL, DOMAIN, SELLER_EMAIL};
+use crate::places::{Settler, Zone, cities};
 use crate::stream::{DAY, Ids, Rng, email, zipf_weights};
 
 pub(super) const AGENTS: [&str; 4] = [
@@ -29,6 +30,8 @@ pub(super) struct User {
     pub(super) created: DateTime<Utc>,
     pub(super) role: UserRole,
     pub(super) balance: i64,
+    /// The time zone of their home city: when they are about.
+    pub(super) zone: &'static Zone,
 }
 
 impl Gen<'_, '_> {
@@ -39,8 +42,20 @@ impl Gen<'_, '_> {
         let mut ids = Ids::new(self.now - Duration::days(450));
         let mut sink = ctx.sink::<users::Entity>(n as u64);
         let oldest = self.now - Duration::days(365);
+        // Homes from a stream of their own; a phone number, when there is one, is local.
+        let mut homes = ctx.streams.rng(DOMAIN, "homes");
+        let mut settler = Settler::new(cities().len());
         for i in 0..n {
             let id = ids.next(&mut rng);
+            let (city, phone) = if homes.percent(60) {
+                let (city, phone) = settler.home_with_phone(&mut homes).ok_or_else(|| {
+                    DbErr::Custom("every fictional phone number is taken: seed fewer users".into())
+                })?;
+                (city, Some(phone))
+            } else {
+                (settler.home(&mut homes), None)
+            };
+            let zone = cities()[city].zone;
             let (first, last) = (rng.first_name(), rng.last_name());
             let (address, role, created) = match i {
                 0 => (ADMIN_EMAIL.to_owned(), UserRole::Admin, oldest),
@@ -57,17 +72,18 @@ impl Gen<'_, '_> {
                             (UserRole::Admin, 1),
                         ],
                     ),
-                    rng.time_between(oldest, self.now - Duration::days(30)),
+                    self.rhythm.time(&mut rng, oldest, self.now - Duration::days(30), zone),
                 ),
             };
             let verified = (i < 3 || rng.percent(85)).then(|| created + rng.seconds(60, 6 * 3600));
-            let last_login = (i < 3 || rng.percent(80)).then(|| rng.time_between(created, self.now));
+            let last_login =
+                (i < 3 || rng.percent(80)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
             let _ = sink.push(&users::Model {
                 id,
                 email: address,
                 password_hash: ctx.password_hash.to_owned(),
                 display_name: format!("{first} {last}"),
-                phone: rng.percent(60).then(|| Rng::phone(i)),
+                phone,
                 role,
                 wallet_address: format!("rw_{}", rng.hex(40)),
                 balance: Decimal::ZERO,
@@ -77,7 +93,7 @@ impl Gen<'_, '_> {
                 created_at: created,
                 updated_at: last_login.unwrap_or(created).max(created),
             });
-            self.users.push(User { id, created, role, balance: 0 });
+            self.users.push(User { id, created, role, balance: 0, zone });
         }
         ctx.close(&mut sink).await?;
         Ok(())
@@ -114,7 +130,7 @@ impl Gen<'_, '_> {
             if !(i == 3 || i == 4 || rng.percent(7)) {
                 continue;
             }
-            let created = rng.time_between(u.created, self.now - Duration::hours(2));
+            let created = self.rhythm.time(&mut rng, u.created, self.now - Duration::hours(2), u.zone);
             ctx.put(
                 &mut sink,
                 &password_reset_tokens::Model {
@@ -139,12 +155,13 @@ impl Gen<'_, '_> {
         let mut ids = Ids::new(self.now - Duration::days(450));
         let mut sink = ctx.sink::<user_sessions::Entity>(self.users.len() as u64 * 2);
         let weights = zipf_weights(&mut rng, self.users.len());
-        let accounts: Vec<(Uuid, DateTime<Utc>)> = self.users.iter().map(|u| (u.id, u.created)).collect();
-        for (i, (user_id, user_created)) in accounts.into_iter().enumerate() {
+        let accounts: Vec<(Uuid, DateTime<Utc>, &Zone)> =
+            self.users.iter().map(|u| (u.id, u.created, u.zone)).collect();
+        for (i, (user_id, user_created, zone)) in accounts.into_iter().enumerate() {
             let n =
                 if i < 3 { 2 } else { (weights[i] / 200_000).min(6) as usize + usize::from(rng.percent(60)) };
             for k in 0..n {
-                let created = rng.time_between(user_created, self.now - Duration::minutes(5));
+                let created = self.rhythm.time(&mut rng, user_created, self.now - Duration::minutes(5), zone);
                 let revoked = (k == 1 || rng.percent(20))
                     .then(|| created + rng.seconds(60, 10 * DAY))
                     .filter(|t| *t <= self.now);

@@ -11,6 +11,7 @@ use super::generator::Gen;
 use super::listings::Seller;
 use super::people::User;
 use crate::Ctx;
+use crate::rhythm::{Crowd, Rhythm, Warp};
 use crate::stream::{DAY, Ids, Pool, Rng, cents, zipf_weights};
 
 pub(super) struct Plan {
@@ -57,40 +58,43 @@ pub(super) struct Checkouts {
     pub(super) rng: Rng,
     pub(super) next_box: i32,
     pub(super) sold: i32,
-    pub(super) starts: DateTime<Utc>,
-    pub(super) span: i64,
+    /// The selling window, measured in the users' activity.
+    pub(super) window: Warp,
     pub(super) single: bool,
     pub(super) seller_user: usize,
     pub(super) last_buyer: Option<usize>,
 }
 
 impl Checkouts {
-    pub(super) fn new(ctx: &Ctx<'_>, index: usize, plan: &Plan, sellers: &[Seller]) -> Self {
+    pub(super) fn new(ctx: &Ctx<'_>, crowd: &Crowd, index: usize, plan: &Plan, sellers: &[Seller]) -> Self {
         Checkouts {
             rng: ctx.streams.rng(DOMAIN, &format!("box_purchases#{index}")),
             next_box: 1,
             sold: plan.sold,
-            starts: plan.starts,
-            span: (plan.sales_end - plan.starts).num_seconds().max(1),
+            window: Warp::new(crowd, plan.starts, plan.sales_end),
             single: plan.single_boxes,
             seller_user: sellers[plan.seller].user,
             last_buyer: None,
         }
     }
 
-    pub(super) fn next(&mut self, buyers: &Pool, users: &[User]) -> Option<Checkout> {
+    pub(super) fn next(&mut self, crowd: &Crowd, buyers: &Pool, users: &[User]) -> Option<Checkout> {
         if self.next_box > self.sold {
             return None;
         }
         let remaining = self.sold - self.next_box + 1;
         let boxes = if self.single { 1 } else { [1, 1, 1, 1, 2, 2, 3, 5][self.rng.below(8)].min(remaining) };
-        // Spread sales over the selling window, in order of box number.
-        let slot = self.span / self.sold as i64;
-        let at = self.starts
-            + Duration::seconds(slot * (self.next_box - 1) as i64 + self.rng.between(0, (slot / 2).max(0)));
+        // Spread sales over the selling window, in order of box number, as the users' clock
+        // runs: each box in the first half of its share of the window's activity.
+        let share = 2000 * (self.next_box - 1) as u64 + self.rng.between(0, 1000) as u64;
+        let at = self.window.at(crowd, share, 2000 * self.sold as u64);
         let mut buyer = buyers.pick(&mut self.rng);
-        for _ in 0..6 {
-            let ok = users[buyer].created < at && buyer != self.seller_user && Some(buyer) != self.last_buyer;
+        for attempt in 0..6 {
+            // At first only a buyer for whom it is a waking hour, then anyone.
+            let ok = users[buyer].created < at
+                && buyer != self.seller_user
+                && Some(buyer) != self.last_buyer
+                && (attempt >= 4 || Rhythm::awake(&mut self.rng, at, users[buyer].zone));
             if ok {
                 break;
             }
@@ -115,17 +119,27 @@ impl Gen<'_, '_> {
         // Boxes are priced so that a sell-out earns about 1.3 times the retail value.
         let box_price = (((price * 13 / 10) / total as i64) / 50 * 50).max(100);
         let first = self.plans.len() < 5;
+        // Past raffles start when their seller is about, more of them as the platform grows.
+        let zone = self.users[self.sellers[seller].user].zone;
         let (starts, draw_at, sold, drawn_at, cancelled_at, sales_end) = match status {
             RaffleStatus::Completed => {
-                let starts =
-                    rng.time_between(listed.max(now - Duration::days(300)), now - Duration::days(12));
+                let starts = self.rhythm.time(
+                    rng,
+                    listed.max(now - Duration::days(300)),
+                    now - Duration::days(12),
+                    zone,
+                );
                 let draw_at = starts + rng.seconds(7 * DAY, 10 * DAY);
                 let sold = rng.between((total as i64 * 4 / 10).max(2), total as i64) as i32;
                 (starts, draw_at, sold, Some(draw_at + Duration::minutes(5)), None, draw_at)
             }
             RaffleStatus::Cancelled => {
-                let starts =
-                    rng.time_between(listed.max(now - Duration::days(300)), now - Duration::days(10));
+                let starts = self.rhythm.time(
+                    rng,
+                    listed.max(now - Duration::days(300)),
+                    now - Duration::days(10),
+                    zone,
+                );
                 let draw_at = starts + rng.seconds(7 * DAY, 20 * DAY);
                 let cancelled = starts + rng.seconds(3 * DAY, 6 * DAY);
                 let sold = rng.between(if first { 1 } else { 0 }, (total as i64 * 3 / 10).max(1)) as i32;
@@ -187,8 +201,8 @@ impl Gen<'_, '_> {
         let buyers = self.buyers();
         for i in 0..self.plans.len() {
             let Some(winning_box) = self.plans[i].winning_box else { continue };
-            let mut run = Checkouts::new(ctx, i, &self.plans[i], &self.sellers);
-            while let Some(c) = run.next(&buyers, &self.users) {
+            let mut run = Checkouts::new(ctx, &self.crowd, i, &self.plans[i], &self.sellers);
+            while let Some(c) = run.next(&self.crowd, &buyers, &self.users) {
                 if (c.first..c.first + c.boxes).contains(&winning_box) {
                     self.plans[i].winner = Some(c.buyer);
                     break;

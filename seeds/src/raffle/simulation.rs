@@ -60,8 +60,8 @@ impl Gen<'_, '_> {
             heap.push(Reverse((at, seq, e)));
         };
         for i in 0..self.plans.len() {
-            let mut run = Checkouts::new(ctx, i, &self.plans[i], &self.sellers);
-            if let Some(first) = run.next(&buyers, &self.users) {
+            let mut run = Checkouts::new(ctx, &self.crowd, i, &self.plans[i], &self.sellers);
+            if let Some(first) = run.next(&self.crowd, &buyers, &self.users) {
                 push(&mut heap, first.at, Event::Checkout(i));
                 runs.insert(i, (run, first, BTreeMap::new()));
             }
@@ -122,7 +122,7 @@ impl Gen<'_, '_> {
                         )
                         .await?;
                     }
-                    match run.next(&buyers, &self.users) {
+                    match run.next(&self.crowd, &buyers, &self.users) {
                         Some(next) => {
                             push(&mut heap, next.at, Event::Checkout(r));
                             runs.insert(r, (run, next, buyers_spend));
@@ -165,6 +165,20 @@ impl Gen<'_, '_> {
                     }
                 }
             }
+        }
+        if !self.covered.credit_expiring {
+            // No credit happened to be about to expire: the well-known customer's loyalty
+            // credit is, so that every profile shows the reminder.
+            self.credit(Credit {
+                user: 2,
+                source: CreditSource::Bonus,
+                amount: 500,
+                item: None,
+                raffle: None,
+                at: self.now - Duration::days(85),
+                days: 90,
+            })
+            .await?;
         }
         self.flush_money().await?;
         for table in ["transactions", "box_purchases", "user_credits", "notifications", "audit_logs"] {

@@ -71,7 +71,10 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
 pub async fn backup_locked(target: &Target, domain: &Domain, file: &std::path::Path) -> anyhow::Result<()> {
     target.check_backup_output(file).context(domain.name)?;
     let manifest = manifest(target, domain).await?;
-    target.backup(domain.name, file, &manifest).await.context(domain.name)?;
+    let removed = target.backup(domain.name, file, &manifest).await.context(domain.name)?;
+    for leftover in removed {
+        say!("{}: removed {}, left by a backup that did not finish", domain.name, leftover.display());
+    }
     Ok(())
 }
 

@@ -10,7 +10,10 @@ use sea_orm::DatabaseConnection;
 use seedbed_core::Target;
 use seedbed_migration::State;
 use seedbed_seeds::accounts::dev_password_hash;
-use seedbed_seeds::{DEFAULT_SEED, DEV_PASSWORD, Finding, Profile, SeedOptions, default_now, parse_now};
+use seedbed_seeds::state::Given;
+use seedbed_seeds::{
+    DEFAULT_SEED, DEV_PASSWORD, Finding, Plan, Profile, SeedOptions, default_now, parse_now,
+};
 
 use super::signals::Watch;
 use super::{DbArgs, DomainArgs, GuardArgs, LockArgs, progress};
@@ -18,16 +21,18 @@ use crate::Domain;
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
+    // Options rather than defaults in clap: `seed --resume` must tell what was given.
     /// How much data: tiny (a few rows per table, every state; for tests), dev (a small live
-    /// deployment, ~1,000 users per domain) or large (100 × dev, for load tests).
-    #[arg(long, default_value = "dev", value_parser = |s: &str| s.parse::<Profile>())]
-    profile: Profile,
-    /// Multiply the profile's row counts, e.g. 0.5 or 3.
-    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
-    scale: f64,
-    /// The random seed: the same seed (with the same profile, scale and time) gives the same data.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
+    /// deployment, ~1,000 users per domain) or large (100 × dev, for load tests) [default: dev].
+    #[arg(long, value_parser = |s: &str| s.parse::<Profile>())]
+    profile: Option<Profile>,
+    /// Multiply the profile's row counts, e.g. 0.5 or 3 [default: 1].
+    #[arg(long, value_parser = parse_scale)]
+    scale: Option<f64>,
+    /// The random seed: the same seed (with the same profile, scale and time) gives the same
+    /// data [default: 42].
+    #[arg(long)]
+    seed: Option<u64>,
     /// The reference time the data is placed around (RFC 3339 or YYYY-MM-DD, from 1975-01-01
     /// to 2035-12-31) [default: 2026-01-01T00:00:00Z].
     #[arg(long, value_parser = parse_now_in_range)]
@@ -60,8 +65,18 @@ fn parse_scale(s: &str) -> Result<f64, String> {
 
 impl DataArgs {
     fn options(&self) -> SeedOptions {
-        SeedOptions::new(self.seed, self.profile, self.scale, self.now.unwrap_or_else(default_now))
-            .expect("validated by the argument parser")
+        SeedOptions::new(
+            self.seed.unwrap_or(DEFAULT_SEED),
+            self.profile.unwrap_or(Profile::Dev),
+            self.scale.unwrap_or(1.0),
+            self.now.unwrap_or_else(default_now),
+        )
+        .expect("validated by the argument parser")
+    }
+
+    /// What was given on the command line.
+    fn given(&self) -> Given {
+        Given { seed: self.seed, profile: self.profile, scale: self.scale, now: self.now }
     }
 }
 
@@ -69,9 +84,21 @@ impl DataArgs {
 pub struct SeedArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Empty the chosen domains' tables first (only theirs), in the same transaction.
+    /// Empty the chosen domains' tables first (only theirs), in the same transaction (the
+    /// first chunk's, in chunks); replaces an incomplete seeding.
     #[arg(long)]
     truncate: bool,
+    /// Commit every N rows (at a batch's end), recording each domain's progress with each
+    /// chunk, so that a seeding that stops leaves its domain visibly incomplete and
+    /// resumable; 0: the whole domain in one transaction. [default: 10000 on a Galera node
+    /// (`wsrep_on`), whose transaction is replicated as one write set; 0 elsewhere]
+    #[arg(long, value_name = "N")]
+    chunk_rows: Option<u64>,
+    /// Finish the chosen domains' incomplete seedings (left by a seeding in chunks that
+    /// stopped), with the options they recorded: the result is the data one uninterrupted
+    /// seeding writes.
+    #[arg(long, conflicts_with_all = ["truncate", "reference_only"])]
+    resume: bool,
     /// Apply only the reference data every environment needs (raffle's tiers and settings,
     /// draw's categories and plans, booking's service catalogue): insert the rows that are
     /// missing and update in place those that differ, keyed by their natural key, in one
@@ -204,7 +231,7 @@ async fn release_all(locks: Vec<seedbed_core::DomainLock>) {
 }
 
 /// Refuses a domain whose migrations are not all applied.
-async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
+pub(super) async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
     let status = (domain.migrator)().status(db).await?;
     // An interrupted migration is not applied either (`migrate status` says how to settle it).
     let pending = status.iter().filter(|s| matches!(s.state, State::Pending | State::Started { .. })).count();
@@ -220,6 +247,48 @@ async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -> anyhow::R
     Ok(())
 }
 
+/// Refuses a domain that a seeding in chunks left incomplete: its data is a part of a data
+/// set, which no reader should take for the whole.
+pub(super) async fn require_complete(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
+    if let Some(rec) = seedbed_seeds::state::read(db, domain.name).await? {
+        return Err(DataError(format!(
+            "{} is incomplete: a seeding in chunks stopped part-way ({rec}): finish it with `seedbed seed --resume --domain {}` (or start over with `seedbed seed --truncate --domain {}`)",
+            domain.name, domain.name, domain.name
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Rows per chunk where none is asked for: chunks where the server replicates each
+/// transaction as one write set (a Galera node), one transaction elsewhere (see
+/// docs/scaling.md for the measurement behind the number).
+pub const GALERA_CHUNK_ROWS: u64 = 10_000;
+
+/// How `domain` is seeded: `--chunk-rows` if given, else chunks on a Galera node only.
+async fn chunk_rows(given: Option<u64>, db: &DatabaseConnection) -> Option<u64> {
+    match given {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None if wsrep_on(db).await => Some(GALERA_CHUNK_ROWS),
+        None => None,
+    }
+}
+
+/// Whether `db` is a Galera node that replicates (`wsrep_on`); false on any other server.
+async fn wsrep_on(db: &DatabaseConnection) -> bool {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if db.get_database_backend() != DbBackend::MySql {
+        return false;
+    }
+    let sql = "SELECT CAST(@@SESSION.wsrep_on AS SIGNED)";
+    match db.query_one_raw(Statement::from_string(DbBackend::MySql, sql)).await {
+        Ok(Some(row)) => row.try_get_by_index::<i64>(0).is_ok_and(|on| on == 1),
+        // A MySQL without the variable, or no answer: no cluster to write for.
+        _ => false,
+    }
+}
+
 /// Seeds one domain in its transaction, which a signal rolls back (see `signals`), then
 /// gathers its planner statistics (see `seedbed_seeds::stats`). The time is the seeding's,
 /// statistics included: what the user waits for.
@@ -227,24 +296,30 @@ async fn seed_one(
     domain: &'static Domain,
     db: &DatabaseConnection,
     opts: SeedOptions,
-    truncate: bool,
+    plan: Plan,
     hash: &str,
     watch: &Watch,
     display: &progress::Display,
 ) -> anyhow::Result<Duration> {
+    use seedbed_seeds::SeedError;
     let started = Instant::now();
     let bars = display.for_domain(domain.name);
-    watch.seeding(domain.name);
+    match plan.chunk_rows.is_some() || plan.resume {
+        true => watch.seeding_in_chunks(domain.name),
+        false => watch.seeding(domain.name),
+    }
     let seeded =
-        seedbed_seeds::seed_until(db, domain.seeder, opts, truncate, &*bars, hash, watch.stopped()).await;
+        seedbed_seeds::seed_until(db, domain.seeder, opts, plan, &*bars, hash, watch.stopped()).await;
     match seeded {
         Ok(()) => watch.kept(domain.name),
-        Err(seedbed_seeds::SeedError::Stopped { .. }) => watch.rolled_back(domain.name),
-        // Rolled back too; and refused or failed, it was never under way for a stop.
+        Err(SeedError::LeftIncomplete { .. }) => watch.left_incomplete(domain.name),
+        // Rolled back (after a stop, or a failure); and refused, it was never under way.
         Err(_) => watch.rolled_back(domain.name),
     }
     seeded.map_err(|e| match e {
-        seedbed_seeds::SeedError::NotEmpty { .. } => anyhow::Error::new(DataError(e.to_string())),
+        SeedError::NotEmpty { .. } | SeedError::Incomplete { .. } | SeedError::NothingToResume { .. } => {
+            anyhow::Error::new(DataError(e.to_string()))
+        }
         other => anyhow::Error::new(other),
     })?;
     seedbed_seeds::stats::analyze(db, domain.seeder).await.with_context(|| {
@@ -334,6 +409,7 @@ async fn reference_only(args: SeedArgs) -> anyhow::Result<()> {
         let open = open_existing(&target, &domains).await?;
         for (domain, db) in &open {
             require_migrated(domain, db).await?;
+            require_complete(domain, db).await?;
         }
         for (domain, db) in &open {
             let outcome = seedbed_seeds::reference::apply(db, domain.seeder, now, true).await?;
@@ -347,6 +423,8 @@ async fn reference_only(args: SeedArgs) -> anyhow::Result<()> {
         let open = open_for_change(&target, &domains, &args.lock).await?;
         for (domain, db) in &open {
             require_migrated(domain, db).await?;
+            // Its rows would be in the way of the resume's, which writes them again.
+            require_complete(domain, db).await?;
         }
         for (domain, db) in &open {
             let outcome = seedbed_seeds::reference::apply(db, domain.seeder, now, false).await?;
@@ -388,24 +466,55 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
         args.guard.check(&target, "seed --truncate", &domains)?;
     } else {
         // Sample data has no place in production: writing it there needs saying so.
-        args.guard.check_production("seed")?;
+        args.guard.check_production(if args.resume { "seed --resume" } else { "seed" })?;
     }
     // From the first check to the last count, no other seedbed changes these domains: a
     // `migrate down` waits instead of dropping the tables being counted.
     let locks = lock_all(&args.lock, &target, &domains).await?;
     let open = open_for_change(&target, &domains, &args.lock).await?;
+    let mut plans = Vec::new();
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
+        if args.resume {
+            resumable(domain, db, &args.data.given()).await?;
+        }
+        let chunk_rows = chunk_rows(args.chunk_rows, db).await;
+        plans.push(Plan { truncate: args.truncate, chunk_rows, resume: args.resume });
     }
     watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
     let display = progress::Display::for_stderr();
+    let plan_of =
+        |domain: &Domain| plans[open.iter().position(|(d, _)| d.name == domain.name).expect("open")];
     let results =
-        each_domain(&open, |domain, db| seed_one(domain, db, opts, args.truncate, &hash, watch, &display))
+        each_domain(&open, |domain, db| seed_one(domain, db, opts, plan_of(domain), &hash, watch, &display))
             .await;
     let reported = report(results).await;
     release_all(locks).await;
     reported
+}
+
+/// Checks, before anything is written, that `domain` has an incomplete seeding to resume and
+/// that the options given agree with those it recorded; says what it resumes.
+async fn resumable(domain: &Domain, db: &DatabaseConnection, given: &Given) -> anyhow::Result<()> {
+    let name = domain.name;
+    let Some(rec) = seedbed_seeds::state::read(db, name).await? else {
+        return Err(
+            DataError(seedbed_seeds::SeedError::NothingToResume { domain: name.into() }.to_string()).into()
+        );
+    };
+    let differ = rec.disagreements(given);
+    if !differ.is_empty() {
+        return Err(super::UsageError(format!(
+            "{name}: {} disagree{} with the incomplete seeding's recorded options: run `seedbed seed --resume --domain {name}` without {} (it resumes with what was recorded), or start over with `seedbed seed --truncate --domain {name}` and the options you want (nothing was changed)",
+            differ.join(", "),
+            if differ.len() == 1 { "s" } else { "" },
+            if differ.len() == 1 { "it" } else { "them" },
+        ))
+        .into());
+    }
+    say!("{name}: resuming ({rec})");
+    Ok(())
 }
 
 fn print_findings(domain: &Domain, findings: &[Finding], timings: bool) -> usize {
@@ -499,6 +608,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
     let open = open_existing(&target, &args.domains.selected()?).await?;
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
+        require_complete(domain, db).await?;
     }
     run_checks(&open, args.timings, args.format.format).await
 }
@@ -506,8 +616,13 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
 pub async fn digest(args: TargetArgs) -> anyhow::Result<()> {
     let target = args.db.target()?;
     let mut report = Vec::new();
-    for (domain, db) in open_existing(&target, &args.domains.selected()?).await? {
-        require_migrated(domain, &db).await?;
+    let open = open_existing(&target, &args.domains.selected()?).await?;
+    // Every domain refused before any digest is printed: a script reads all or nothing.
+    for (domain, db) in &open {
+        require_migrated(domain, db).await?;
+        require_complete(domain, db).await?;
+    }
+    for (domain, db) in open {
         let digest = seedbed_seeds::digest(&db, domain.seeder).await?;
         match args.format.format {
             super::args::Format::Text => say!("{digest}  {}", domain.name),
@@ -540,7 +655,8 @@ pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()>
         async move {
             watch.migrating(domain.name);
             (domain.migrator)().fresh(db).await?;
-            seed_one(domain, db, opts, false, hash, watch, display).await
+            let plan = Plan { chunk_rows: chunk_rows(None, db).await, ..Plan::default() };
+            seed_one(domain, db, opts, plan, hash, watch, display).await
         }
     })
     .await;

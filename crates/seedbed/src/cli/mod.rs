@@ -13,6 +13,7 @@ macro_rules! say {
 mod args;
 mod backup;
 mod data;
+mod describe;
 mod docs;
 mod dotenv;
 mod generate;
@@ -61,6 +62,8 @@ enum Command {
     Check(data::CheckArgs),
     /// Print a fingerprint of each domain's contents, equal for equal data on any backend.
     Digest(data::TargetArgs),
+    /// Show the shape of each domain's data: row counts, and charts of the columns that matter.
+    Describe(describe::DescribeArgs),
     /// Migrate from scratch, seed and check: a full local database in one command.
     Bootstrap(data::BootstrapArgs),
     /// Back up one domain to a file, through the engine's own tools.
@@ -204,6 +207,7 @@ async fn run(cli: Cli, watch: signals::Watch) -> anyhow::Result<()> {
         Command::Seed(args) => data::seed(args, &watch).await,
         Command::Check(args) => data::check(args).await,
         Command::Digest(args) => data::digest(args).await,
+        Command::Describe(args) => describe::run(args).await,
         Command::Bootstrap(args) => data::bootstrap(args, &watch).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,

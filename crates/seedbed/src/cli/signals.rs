@@ -37,8 +37,12 @@ enum Stage {
     NotStarted,
     Migrating,
     Seeding,
+    /// Seeding in chunks: a stop rolls back the open chunk only.
+    SeedingInChunks,
     Kept,
     RolledBack,
+    /// Chunks committed, the rest not: resumable.
+    Incomplete,
 }
 
 /// What a command tells the supervisor as it goes, and how it learns of a stop.
@@ -70,6 +74,16 @@ impl Watch {
         self.set(domain, Stage::Seeding);
     }
 
+    /// `domain` is being seeded in chunks: a stop waits for the open chunk's rollback.
+    pub fn seeding_in_chunks(&self, domain: &'static str) {
+        self.set(domain, Stage::SeedingInChunks);
+    }
+
+    /// `domain`'s seeding in chunks stopped after committing some.
+    pub fn left_incomplete(&self, domain: &'static str) {
+        self.set(domain, Stage::Incomplete);
+    }
+
     /// `domain`'s seeding committed.
     pub fn kept(&self, domain: &'static str) {
         self.set(domain, Stage::Kept);
@@ -93,7 +107,7 @@ impl Watch {
     }
 
     fn rolling_back(&self) -> bool {
-        self.ledger().iter().any(|(_, s)| *s == Stage::Seeding)
+        self.ledger().iter().any(|(_, s)| matches!(s, Stage::Seeding | Stage::SeedingInChunks))
     }
 
     /// The one line printed when `stop` ended the command.
@@ -116,6 +130,15 @@ impl Watch {
                 "it holds none of this run's rows"
             };
             parts.push(format!("rolled back the seeding of {} ({how})", rolled.join(", ")));
+        }
+        let mut incomplete = with(Stage::Incomplete);
+        incomplete.extend(with(Stage::SeedingInChunks));
+        if !incomplete.is_empty() {
+            parts.push(format!(
+                "left {} incomplete, its committed chunks kept and its last one rolled back (finish with `seedbed seed --resume{}`)",
+                incomplete.join(", "),
+                incomplete.iter().map(|d| format!(" --domain {d}")).collect::<String>()
+            ));
         }
         let migrating = with(Stage::Migrating);
         if !migrating.is_empty() {

@@ -1,0 +1,283 @@
+//! A chunked seeding's recorded progress: one row in the domain's own
+//! [`SEED_STATE_TABLE`], saying with which options the seeding began and how far it got
+//! (statements run, rows of each table), written in the same transaction as each chunk.
+//!
+//! Why a row per domain and not a flag: the domain is then, at any instant, either untouched
+//! (no row, no rows), complete (no row: the last chunk's transaction deletes it) or visibly
+//! incomplete with its exact progress (the row), whatever kills the seeding. `--resume`
+//! regenerates the same stream of rows from the recorded options and skips what the row says
+//! was committed; the generator is deterministic, so what was committed is exactly a prefix of
+//! that stream (the first rows of each table and the first statements).
+//!
+//! The table is made by the seeder, before its first transaction, only when it seeds in
+//! chunks; reading commands only ask whether it is there ([`read`] creates nothing).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use seedbed_core::SEED_STATE_TABLE;
+use seedbed_core::introspect::table_exists;
+
+use crate::options::{Profile, SeedOptions};
+use crate::quote;
+
+/// How far a seeding got: what its committed chunks hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Raw statements run (the DELETEs of `--truncate`, summaries, sequence moves).
+    pub statements: u64,
+    /// Rows written, by table.
+    pub rows: BTreeMap<String, u64>,
+}
+
+impl Done {
+    /// Rows written in all.
+    pub fn total_rows(&self) -> u64 {
+        self.rows.values().sum()
+    }
+
+    /// `statements=N table=rows …`: what the state table holds.
+    fn encode(&self) -> String {
+        let mut out = format!("statements={}", self.statements);
+        for (table, n) in &self.rows {
+            out.push_str(&format!(" {table}={n}"));
+        }
+        out
+    }
+
+    fn decode(text: &str) -> Option<Done> {
+        let mut done = Done::default();
+        for part in text.split_whitespace() {
+            let (key, n) = part.split_once('=')?;
+            let n: u64 = n.parse().ok()?;
+            match key {
+                "statements" => done.statements = n,
+                table => {
+                    done.rows.insert(table.to_owned(), n);
+                }
+            }
+        }
+        Some(done)
+    }
+}
+
+/// What the state table says about an incomplete seeding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub opts: SeedOptions,
+    /// Whether it began by emptying the domain's tables: its statements count those DELETEs.
+    pub truncate: bool,
+    pub chunk_rows: u64,
+    /// Chunks committed so far.
+    pub chunks: u64,
+    pub done: Done,
+    /// When the last chunk was committed, by this machine's clock (a label for people).
+    pub updated: String,
+}
+
+impl fmt::Display for Recorded {
+    /// One line for people: how far it got, and with which options.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} rows in {} chunk(s) committed, the last at {}; profile {}, scale {}, seed {}, reference time {}",
+            self.done.total_rows(),
+            self.chunks,
+            self.updated,
+            self.opts.profile,
+            self.opts.scale,
+            self.opts.seed,
+            self.opts.now.to_rfc3339()
+        )
+    }
+}
+
+/// Options a `--resume` was given on the command line; `None` where it was not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Given {
+    pub seed: Option<u64>,
+    pub profile: Option<Profile>,
+    pub scale: Option<f64>,
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Recorded {
+    /// Each given option that differs from the recorded one, as `--flag given (recorded: …)`.
+    pub fn disagreements(&self, given: &Given) -> Vec<String> {
+        let mut out = Vec::new();
+        let rec = &self.opts;
+        if let Some(p) = given.profile.filter(|p| *p != rec.profile) {
+            out.push(format!("--profile {p} (recorded: {})", rec.profile));
+        }
+        if let Some(s) = given.scale.filter(|s| *s != rec.scale) {
+            out.push(format!("--scale {s} (recorded: {})", rec.scale));
+        }
+        if let Some(s) = given.seed.filter(|s| *s != rec.seed) {
+            out.push(format!("--seed {s} (recorded: {})", rec.seed));
+        }
+        // The recorded time is in whole seconds, as the seeder uses it.
+        if let Some(n) = given.now.filter(|n| n.timestamp() != rec.now.timestamp()) {
+            out.push(format!("--now {} (recorded: {})", n.to_rfc3339(), rec.now.to_rfc3339()));
+        }
+        out
+    }
+}
+
+/// The state table's DDL: text for the options, so that every backend stores them exactly
+/// (a u64 seed does not fit a signed BIGINT; a scale is kept as Rust prints it, which reads
+/// back to the same f64).
+fn create_sql(backend: DbBackend) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\
+         domain VARCHAR(64) NOT NULL PRIMARY KEY, \
+         seed VARCHAR(20) NOT NULL, profile VARCHAR(16) NOT NULL, scale VARCHAR(32) NOT NULL, \
+         reference_time VARCHAR(40) NOT NULL, truncated BIGINT NOT NULL, \
+         chunk_rows BIGINT NOT NULL, chunks BIGINT NOT NULL, \
+         progress TEXT NOT NULL, updated_at VARCHAR(40) NOT NULL)",
+        quote(backend, SEED_STATE_TABLE)
+    )
+}
+
+/// Makes the state table where it is absent: a chunked seeding's first step, before its
+/// first transaction (DDL would commit a MariaDB transaction), under the domain's lock.
+pub async fn ensure_table(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(backend, create_sql(backend))).await.map(|_| ())
+}
+
+/// Whether the state table is there; creates nothing.
+pub async fn table_there(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    table_exists(db, SEED_STATE_TABLE).await
+}
+
+/// The domain's incomplete seeding, if any; only reads (no table, no row: nothing under way).
+pub async fn read(db: &impl ConnectionTrait, domain: &str) -> Result<Option<Recorded>, DbErr> {
+    if !table_there(db).await? {
+        return Ok(None);
+    }
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT seed, profile, scale, reference_time, truncated, chunk_rows, chunks, progress, updated_at \
+         FROM {} WHERE domain = {}",
+        quote(backend, SEED_STATE_TABLE),
+        if backend == DbBackend::Postgres { "$1" } else { "?" }
+    );
+    let Some(row) = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [domain.into()])).await?
+    else {
+        return Ok(None);
+    };
+    let text = |i: usize| row.try_get_by_index::<String>(i);
+    let int = |i: usize| row.try_get_by_index::<i64>(i);
+    let bad = |what: &str, value: &str| {
+        DbErr::Custom(format!(
+            "{domain}'s {SEED_STATE_TABLE} row holds {what} `{value}`, which this seedbed cannot read: start over with `seedbed seed --truncate --domain {domain}`"
+        ))
+    };
+    let (seed, profile, scale, now) = (text(0)?, text(1)?, text(2)?, text(3)?);
+    let opts = SeedOptions::new(
+        seed.parse().map_err(|_| bad("the seed", &seed))?,
+        profile.parse().map_err(|_| bad("the profile", &profile))?,
+        scale.parse().map_err(|_| bad("the scale", &scale))?,
+        crate::parse_now(&now).map_err(|_| bad("the reference time", &now))?,
+    )
+    .map_err(|e| bad("an option", &e.to_string()))?;
+    let progress = text(7)?;
+    Ok(Some(Recorded {
+        opts,
+        truncate: int(4)? != 0,
+        chunk_rows: int(5)? as u64,
+        chunks: int(6)? as u64,
+        done: Done::decode(&progress).ok_or_else(|| bad("the progress", &progress))?,
+        updated: text(8)?,
+    }))
+}
+
+/// The statements that record `rec` as `domain`'s progress, replacing any earlier row: run in
+/// the transaction of the chunk they describe.
+pub(crate) fn record(backend: DbBackend, domain: &str, rec: &Recorded) -> [Statement; 2] {
+    let table = quote(backend, SEED_STATE_TABLE);
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let values: Vec<Value> = vec![
+        domain.into(),
+        rec.opts.seed.to_string().into(),
+        rec.opts.profile.name().into(),
+        rec.opts.scale.to_string().into(),
+        rec.opts.now.to_rfc3339().into(),
+        i64::from(rec.truncate).into(),
+        (rec.chunk_rows as i64).into(),
+        (rec.chunks as i64).into(),
+        rec.done.encode().into(),
+        rec.updated.clone().into(),
+    ];
+    let marks: Vec<String> = (1..=values.len()).map(p).collect();
+    [
+        Statement::from_sql_and_values(
+            backend,
+            format!("DELETE FROM {table} WHERE domain = {}", p(1)),
+            [domain.into()],
+        ),
+        Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO {table} (domain, seed, profile, scale, reference_time, truncated, chunk_rows, chunks, progress, updated_at) VALUES ({})",
+                marks.join(", ")
+            ),
+            values,
+        ),
+    ]
+}
+
+/// The statement that marks `domain` complete: run in the transaction of its last chunk.
+pub(crate) fn clear(backend: DbBackend, domain: &str) -> Statement {
+    let p = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    Statement::from_sql_and_values(
+        backend,
+        format!("DELETE FROM {} WHERE domain = {p}", quote(backend, SEED_STATE_TABLE)),
+        [domain.into()],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_reads_back_as_written() {
+        let check = |done: Done, text: &str| {
+            assert_eq!(done.encode(), text, "encoding {done:?}");
+            assert_eq!(Done::decode(text), Some(done), "decoding {text:?}");
+        };
+        check(Done::default(), "statements=0");
+        check(
+            Done { statements: 3, rows: [("users".into(), 2000), ("draws".into(), 17)].into() },
+            "statements=3 draws=17 users=2000",
+        );
+        assert_eq!(Done::decode("statements=x"), None, "a count that is no number");
+        assert_eq!(Done::decode("users"), None, "a table without its count");
+    }
+
+    #[test]
+    fn only_options_given_and_different_disagree() {
+        let rec = Recorded {
+            opts: SeedOptions { profile: Profile::Dev, scale: 2.0, ..Default::default() },
+            truncate: false,
+            chunk_rows: 100,
+            chunks: 1,
+            done: Done::default(),
+            updated: String::new(),
+        };
+        let check =
+            |given: Given, expected: &[&str]| assert_eq!(rec.disagreements(&given), expected, "{given:?}");
+        check(Given::default(), &[]);
+        check(Given { profile: Some(Profile::Dev), scale: Some(2.0), seed: Some(42), now: None }, &[]);
+        check(
+            Given { profile: Some(Profile::Tiny), seed: Some(7), ..Default::default() },
+            &["--profile tiny (recorded: dev)", "--seed 7 (recorded: 42)"],
+        );
+        check(Given { scale: Some(3.0), ..Default::default() }, &["--scale 3 (recorded: 2)"]);
+    }
+}

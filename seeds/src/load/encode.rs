@@ -75,6 +75,33 @@ impl Encoded {
     }
 }
 
+impl Encoded {
+    /// Drops the batch's first `rows` rows (`--resume`: an earlier run committed them).
+    /// Chunks commit at a batch's end, so what was committed is whole batches, and the
+    /// writer skips those without calling this; a batch split by the committed count can
+    /// only be cut where its encoding has a boundary: anywhere in `COPY` text, at a
+    /// statement's end on SQLite, nowhere inside MySQL's one statement. Elsewhere: refused,
+    /// never written in part.
+    pub(crate) fn drop_front(&mut self, rows: usize) -> Result<(), String> {
+        if rows == 0 {
+            return Ok(());
+        }
+        match self {
+            Encoded::Copy(buf) => {
+                // Values spell a newline `\n`: a raw newline only ever ends a row.
+                let end = buf.match_indices('\n').nth(rows - 1).map(|(at, _)| at + 1);
+                let end = end.ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;
+                buf.drain(..end);
+            }
+            Encoded::Sqlite { per, chunks } if rows.is_multiple_of(*per) && rows / *per <= chunks.len() => {
+                chunks.drain(..rows / *per);
+            }
+            _ => return Err(format!("the earlier run committed {rows} rows of a batch that cannot be cut there")),
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::sqlx::Arguments as _;
@@ -119,6 +146,36 @@ mod tests {
         let rows: Vec<_> = (0..(2 * per + 7) as i32).map(row).collect();
         let full = format!("{} parameters", per * 3);
         assert_eq!(shape(DbBackend::Sqlite, &rows), [full.clone(), full, "21 parameters".to_owned()]);
+    }
+
+    /// `shape` of a batch of `rows` rows after dropping its first `drop`, or why not.
+    fn dropped(backend: DbBackend, rows: i32, drop: usize) -> Result<Vec<String>, String> {
+        let mut encoded = Encoded::new(backend, 3, rows as usize).unwrap();
+        for i in 0..rows {
+            encoded.push_row(i as usize, 3, row(i).into_iter()).unwrap();
+        }
+        encoded.drop_front(drop)?;
+        Ok(match encoded {
+            Encoded::Copy(buf) => buf.lines().map(str::to_owned).collect(),
+            Encoded::MySql(args) => vec![format!("{} parameters", args.len())],
+            Encoded::Sqlite { chunks, .. } => chunks.iter().map(|c| format!("{} parameters", c.len())).collect(),
+        })
+    }
+
+    #[test]
+    fn resuming_drops_rows_where_the_encoding_can_be_cut_and_refuses_elsewhere() {
+        let per = sqlite::rows_per_insert(3);
+        let rows = (2 * per + 7) as i32;
+        assert_eq!(dropped(DbBackend::Postgres, 3, 2), Ok(vec!["2\tname 2\t\\N".to_owned()]));
+        assert_eq!(dropped(DbBackend::Postgres, 3, 0).map(|l| l.len()), Ok(3));
+        assert!(dropped(DbBackend::Postgres, 3, 4).is_err(), "dropped more rows than the batch holds");
+        assert_eq!(
+            dropped(DbBackend::Sqlite, rows, per),
+            Ok(vec![format!("{} parameters", per * 3), "21 parameters".to_owned()])
+        );
+        assert!(dropped(DbBackend::Sqlite, rows, 1).is_err(), "cut SQLite's statement in the middle");
+        assert!(dropped(DbBackend::MySql, 5, 2).is_err(), "cut MySQL's one statement in the middle");
+        assert_eq!(dropped(DbBackend::MySql, 5, 0), Ok(vec!["15 parameters".to_owned()]));
     }
 
     #[test]

@@ -96,7 +96,11 @@ impl Encoded {
             Encoded::Sqlite { per, chunks } if rows.is_multiple_of(*per) && rows / *per <= chunks.len() => {
                 chunks.drain(..rows / *per);
             }
-            _ => return Err(format!("the earlier run committed {rows} rows of a batch that cannot be cut there")),
+            _ => {
+                return Err(format!(
+                    "the earlier run committed {rows} rows of a batch that cannot be cut there"
+                ));
+            }
         }
         Ok(())
     }
@@ -158,7 +162,9 @@ mod tests {
         Ok(match encoded {
             Encoded::Copy(buf) => buf.lines().map(str::to_owned).collect(),
             Encoded::MySql(args) => vec![format!("{} parameters", args.len())],
-            Encoded::Sqlite { chunks, .. } => chunks.iter().map(|c| format!("{} parameters", c.len())).collect(),
+            Encoded::Sqlite { chunks, .. } => {
+                chunks.iter().map(|c| format!("{} parameters", c.len())).collect()
+            }
         })
     }
 

@@ -259,9 +259,10 @@ impl Writer {
                         if skip == batch.rows {
                             continue;
                         }
-                        batch.data.drop_front(skip).map_err(|e| {
-                            DbErr::Custom(format!("resuming {}: {e}", batch.table))
-                        })?;
+                        batch
+                            .data
+                            .drop_front(skip)
+                            .map_err(|e| DbErr::Custom(format!("resuming {}: {e}", batch.table)))?;
                         batch.rows -= skip;
                     }
                     let at = match self.prepared.iter().position(|(t, _)| *t == batch.table) {

@@ -1,6 +1,7 @@
 //! PostgreSQL: each batch goes in by `COPY … FROM STDIN` (text format) on the seeding's
-//! connection, sent in chunks; a table's secondary indexes are dropped before its first rows
-//! and rebuilt from the catalog's own definitions (`pg_get_indexdef`) before the next raw
+//! connection, sent in chunks; a table's secondary indexes and its own foreign keys are
+//! dropped before its first rows and made again from the catalog's own definitions
+//! (`pg_get_indexdef`, `pg_get_constraintdef`; a key is validated by one join) before the next raw
 //! statement or the COMMIT, inside the same transaction, so a failed seeding leaves the
 //! schema as it was and a committed one has exactly the schema its migrations made.
 
@@ -17,10 +18,11 @@ use crate::options::Profile;
 /// vanish.
 const CHUNK: usize = 256 * 1024;
 
-/// The indexes [`prepare`] dropped, with the statements that build them again.
+/// The indexes and foreign keys [`prepare`] dropped, with the statements that make them again.
 #[derive(Default)]
 pub(crate) struct Restore {
     indexes: Vec<(String, String)>,
+    foreign_keys: Vec<String>,
 }
 
 /// Whether dropping and rebuilding indexes pays at `profile`: below a few thousand rows a
@@ -65,6 +67,27 @@ pub(crate) async fn prepare(
                 .map_err(db_err)?;
             restore.indexes.push((name, create));
         }
+        // The table's own foreign keys: checked row by row by a trigger as rows go in, but by
+        // one join when added to a loaded table. Made again from the catalog's own definition
+        // (`pg_get_constraintdef`: actions, deferrability and all) in the same transaction, so
+        // a committed domain has every key, validated over every row.
+        let rows = sqlx::query(
+            "SELECT quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c \
+             WHERE c.conrelid = to_regclass(quote_ident($1)) AND c.contype = 'f' ORDER BY c.conname",
+        )
+        .bind(*table)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            let name: String = row.try_get(0).map_err(db_err)?;
+            let definition: String = row.try_get(1).map_err(db_err)?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}")))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            restore.foreign_keys.push(format!("ALTER TABLE \"{table}\" ADD CONSTRAINT {name} {definition}"));
+        }
     }
     Ok(restore)
 }
@@ -72,6 +95,9 @@ pub(crate) async fn prepare(
 pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<(), DbErr> {
     for (_, create) in restore.indexes {
         sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await.map_err(db_err)?;
+    }
+    for add in restore.foreign_keys {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(add)).execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
 }

@@ -18,11 +18,10 @@ use crate::options::Profile;
 /// vanish.
 const CHUNK: usize = 256 * 1024;
 
-/// The indexes and foreign keys [`prepare`] dropped, with the statements that make them again.
+/// What [`prepare`] dropped: the statements that make it again, in order.
 #[derive(Default)]
 pub(crate) struct Restore {
-    indexes: Vec<(String, String)>,
-    foreign_keys: Vec<String>,
+    remake: Vec<String>,
 }
 
 /// Whether dropping and rebuilding indexes pays at `profile`: below a few thousand rows a
@@ -31,6 +30,24 @@ pub(crate) struct Restore {
 fn indexes_after_load(profile: Profile) -> bool {
     !matches!(profile, Profile::Tiny)
 }
+
+/// A table's secondary indexes (name, definition). The primary key, and any index that backs
+/// a constraint (a UNIQUE constraint, or the key a foreign key refers to), stay in place.
+const SECONDARY_INDEXES: &str = "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), \
+         pg_get_indexdef(x.indexrelid) \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+     JOIN pg_namespace n ON n.oid = i.relnamespace \
+     WHERE x.indrelid = to_regclass(quote_ident($1)) AND NOT x.indisprimary \
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = x.indexrelid \
+                       AND d.classid = 'pg_constraint'::regclass) \
+     ORDER BY i.relname";
+
+/// A table's own foreign keys (name, definition: actions, deferrability and all). A key in
+/// place checks every row through a trigger as it goes in; one added to a loaded table is
+/// validated by one join.
+const FOREIGN_KEYS: &str = "SELECT quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c \
+     WHERE c.conrelid = to_regclass(quote_ident($1)) AND c.contype = 'f' ORDER BY c.conname";
 
 pub(crate) async fn prepare(
     conn: &mut PgConnection,
@@ -42,62 +59,43 @@ pub(crate) async fn prepare(
         return Ok(restore);
     }
     for table in tables {
-        // Secondary indexes only: the primary key, and any index that backs a constraint
-        // (a UNIQUE constraint, or the key a foreign key refers to), stay in place.
-        let rows = sqlx::query(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), pg_get_indexdef(x.indexrelid) \
-             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-             JOIN pg_namespace n ON n.oid = i.relnamespace \
-             WHERE x.indrelid = to_regclass(quote_ident($1)) AND NOT x.indisprimary \
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
-               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = x.indexrelid \
-                               AND d.classid = 'pg_constraint'::regclass) \
-             ORDER BY i.relname",
-        )
-        .bind(*table)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        for row in rows {
-            let name: String = row.try_get(0).map_err(db_err)?;
-            let create: String = row.try_get(1).map_err(db_err)?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            restore.indexes.push((name, create));
-        }
-        // The table's own foreign keys: checked row by row by a trigger as rows go in, but by
-        // one join when added to a loaded table. Made again from the catalog's own definition
-        // (`pg_get_constraintdef`: actions, deferrability and all) in the same transaction, so
-        // a committed domain has every key, validated over every row.
-        let rows = sqlx::query(
-            "SELECT quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c \
-             WHERE c.conrelid = to_regclass(quote_ident($1)) AND c.contype = 'f' ORDER BY c.conname",
-        )
-        .bind(*table)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        for row in rows {
-            let name: String = row.try_get(0).map_err(db_err)?;
-            let definition: String = row.try_get(1).map_err(db_err)?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}")))
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            restore.foreign_keys.push(format!("ALTER TABLE \"{table}\" ADD CONSTRAINT {name} {definition}"));
-        }
+        // Made again from the catalog's own definitions, in the same transaction, so that a
+        // committed domain has exactly the schema its migrations made, every key validated.
+        let drop_index = |name: &str| format!("DROP INDEX {name}");
+        let make_index = |_: &str, definition: &str| definition.to_owned();
+        restore.remake.extend(drop_listed(conn, SECONDARY_INDEXES, table, drop_index, make_index).await?);
+        let drop_key = |name: &str| format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}");
+        let add_key = |name: &str, definition: &str| {
+            format!("ALTER TABLE \"{table}\" ADD CONSTRAINT {name} {definition}")
+        };
+        restore.remake.extend(drop_listed(conn, FOREIGN_KEYS, table, drop_key, add_key).await?);
     }
     Ok(restore)
 }
 
-pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<(), DbErr> {
-    for (_, create) in restore.indexes {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await.map_err(db_err)?;
+/// Drops each object `catalog` lists for `table` (rows of name and definition) with the
+/// statement `drop` writes, and returns the statements `remake` writes to make each again.
+async fn drop_listed(
+    conn: &mut PgConnection,
+    catalog: &'static str,
+    table: &str,
+    drop: impl Fn(&str) -> String,
+    remake: impl Fn(&str, &str) -> String,
+) -> Result<Vec<String>, DbErr> {
+    let rows = sqlx::query(catalog).bind(table).fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut made = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get(0).map_err(db_err)?;
+        let definition: String = row.try_get(1).map_err(db_err)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop(&name))).execute(&mut *conn).await.map_err(db_err)?;
+        made.push(remake(&name, &definition));
     }
-    for add in restore.foreign_keys {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(add)).execute(&mut *conn).await.map_err(db_err)?;
+    Ok(made)
+}
+
+pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<(), DbErr> {
+    for statement in restore.remake {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
 }

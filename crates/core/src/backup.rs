@@ -213,7 +213,9 @@ impl Target {
         partial.push(format!("{PARTIAL_INFIX}{}", token()));
         let partial = PathBuf::from(partial);
         // Created empty and locked before anything is written (SQLite's VACUUM INTO accepts an
-        // empty file), so that no other backup ever sees it unlocked while this one lives.
+        // empty file). Another backup starting in the instant between the two calls could take
+        // it for a leftover and remove it: this one then fails at `publish` (its file is gone),
+        // with an error and nothing lost, and the data is untouched either way.
         let held = std::fs::File::create_new(&partial).map_err(io(&partial))?;
         held.lock().map_err(io(&partial))?;
         let written = match &self.location {

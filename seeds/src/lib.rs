@@ -21,6 +21,7 @@
 //! ```
 
 pub mod accounts;
+pub mod cells;
 pub mod checks;
 pub mod describe;
 pub mod load;
@@ -53,28 +54,54 @@ pub use checks::{Check, Finding};
 pub use options::{DEFAULT_SEED, OptionError, Profile, SeedOptions, default_now, parse_now};
 pub use writer::{Progress, Quiet, STOPPED, Sink};
 
+use crate::cells::{Cell, Shard};
 use crate::load::{Chunking, Op, Out, Writer};
 use crate::state::Recorded;
 use crate::stream::Streams;
 use crate::table::TableOps;
 
-/// Everything a generator writes with. Rows and statements go to the writer in the order
-/// they are handed over; the writer runs beside the generator.
+/// Everything a generator writes one cell with ([`cells`]). Rows and statements go to the
+/// writer in the order they are handed over; the writer runs beside the generator.
 pub struct Ctx<'a> {
     out: Out,
     pub backend: DbBackend,
+    /// The cell's options: its profile and scale make its row counts.
     pub opts: SeedOptions,
+    /// Which cell, of how many: its keys and unique numbers come from it.
+    pub cell: Cell,
+    /// The cell's own streams; [`Streams::shared`] for what every cell must draw alike.
     pub streams: Streams,
+    /// Whether this cell writes the reference rows (tiers, plans, categories, catalogue):
+    /// cell 0 of an unsharded seeding. Every cell knows them, to refer to them; a sharded
+    /// seeding upserts them once per shard, before its cells ([`Seeder::reference`]).
+    pub writes_reference: bool,
+    /// Where this cell falls in the run's cells: progress starts with the first and ends
+    /// with the last, tables stay prepared for their load in between.
+    run: RunPlace,
     pub progress: &'a dyn Progress,
     /// The argon2 hash of [`DEV_PASSWORD`], computed once.
     pub password_hash: &'a str,
 }
 
+/// A cell's place among the cells one run writes.
+#[derive(Debug, Clone, Copy)]
+struct RunPlace {
+    first: bool,
+    last: bool,
+    cells: u64,
+}
+
+impl RunPlace {
+    const ALONE: RunPlace = RunPlace { first: true, last: true, cells: 1 };
+}
+
 impl Ctx<'_> {
-    /// A sink for `E`'s rows, announced to the progress display.
+    /// A sink for `E`'s rows (`expected` in this cell), announced to the progress display.
     pub fn sink<E: EntityTrait>(&self, expected: u64) -> Sink<E> {
         let sink = Sink::new(self.backend);
-        self.progress.start(sink.table(), expected);
+        if self.run.first {
+            self.progress.start(sink.table(), expected * self.run.cells);
+        }
         sink
     }
 
@@ -106,10 +133,13 @@ impl Ctx<'_> {
         sink.flush(&self.out).await
     }
 
-    /// Writes what is left of a table's rows.
+    /// Writes what is left of a table's rows (in this cell).
     pub async fn close<E: EntityTrait>(&self, sink: &mut Sink<E>) -> Result<(), DbErr> {
         sink.flush(&self.out).await?;
-        self.out.send(Op::Finished(sink.table())).await
+        if self.run.last {
+            self.out.send(Op::Finished(sink.table())).await?;
+        }
+        Ok(())
     }
 
     /// Runs a raw statement after every row handed over so far, in the seeding's
@@ -138,8 +168,14 @@ pub trait Seeder: Send + Sync {
     fn facets(&self) -> &'static [describe::Facet] {
         &[]
     }
-    /// Writes every table's rows.
+    /// Writes every table's rows of the cell `ctx` names ([`cells`]): nothing in them may
+    /// refer to another cell's rows.
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr>;
+    /// Runs the statements that summarise the rows of every cell (balances, counts, rating
+    /// averages, sequence moves), once, after the last cell.
+    async fn finish(&self, _ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        Ok(())
+    }
     /// Upserts the domain's reference data in `txn`, placed at `now` (see [`mod@reference`]):
     /// the same rows `generate` writes first; only reads and reports unless `write`. A
     /// domain without any has nothing to do.
@@ -305,7 +341,21 @@ pub async fn seed_until(
     let mut writer = Writer::begin(db, opts.profile, chunking, clear_state).await.map_err(failed)?;
     let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
     let (out, ops) = load::channel();
-    let ctx = Ctx { out, backend, opts, streams: Streams::new(opts.seed), progress: &watched, password_hash };
+    let layout = cells::layout(&opts);
+    let shard = Shard::ALL;
+    let cells: Vec<Cell> = shard.cells(layout.count).collect();
+    // The whole domain: for the DELETEs of `--truncate` and the summaries after the cells.
+    let ctx = Ctx {
+        out: out.clone(),
+        backend,
+        opts,
+        cell: Cell::ONLY,
+        streams: Streams::new(opts.seed),
+        writes_reference: false,
+        run: RunPlace::ALONE,
+        progress: &watched,
+        password_hash,
+    };
     let generate = async {
         let mut generated = Ok(());
         if truncate {
@@ -317,8 +367,24 @@ pub async fn seed_until(
                 }
             }
         }
+        for (i, cell) in cells.iter().enumerate() {
+            if generated.is_err() {
+                break;
+            }
+            let run = RunPlace { first: i == 0, last: i + 1 == cells.len(), cells: cells.len() as u64 };
+            let cell_ctx = Ctx {
+                out: out.clone(),
+                opts: layout.cell,
+                cell: *cell,
+                streams: Streams::for_cell(opts.seed, cell.index),
+                writes_reference: cell.is_first(),
+                run,
+                ..ctx
+            };
+            generated = seeder.generate(&cell_ctx).await;
+        }
         if generated.is_ok() {
-            generated = seeder.generate(&ctx).await;
+            generated = seeder.finish(&ctx).await;
         }
         // Whatever happened, the writer stops reading here; it is gone if it failed.
         let _ = ctx.out.send(Op::End { complete: generated.is_ok() }).await;

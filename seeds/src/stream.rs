@@ -18,15 +18,27 @@ pub fn cents(c: i64) -> Decimal {
     Decimal::new(c, 2)
 }
 
-/// The independent random streams of one seed.
+/// The independent random streams of one seed, in one cell of a domain (see [`crate::cells`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Streams {
     seed: u64,
+    cell: u32,
 }
 
 impl Streams {
+    /// The streams of cell 0, which are those of a domain without cells.
     pub fn new(seed: u64) -> Self {
-        Streams { seed }
+        Streams { seed, cell: 0 }
+    }
+
+    /// The streams of cell `cell`: independent of every other cell's.
+    pub fn for_cell(seed: u64, cell: u32) -> Self {
+        Streams { seed, cell }
+    }
+
+    /// The streams every cell shares (cell 0's): for what must come out the same in each.
+    pub fn shared(&self) -> Streams {
+        Streams::new(self.seed)
     }
 
     /// The stream of `table` in `domain`; `part` tells apart several streams of one table.
@@ -36,6 +48,11 @@ impl Streams {
         for part in [domain, table] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
+        }
+        // Cell 0 hashes exactly what streams hashed before cells: its data did not change.
+        if self.cell > 0 {
+            h.update(b"cell");
+            h.update(self.cell.to_le_bytes());
         }
         Rng(ChaCha8Rng::from_seed(h.finalize().into()))
     }
@@ -238,6 +255,10 @@ mod tests {
             .collect();
         assert_eq!(a, again);
         assert_ne!(a, other);
+        let first = |s: Streams| s.rng("raffle", "users").below(1_000_000);
+        assert_eq!(first(Streams::for_cell(42, 0)), first(s), "cell 0 is the stream without cells");
+        assert_ne!(first(Streams::for_cell(42, 1)), first(s), "another cell has its own");
+        assert_eq!(first(Streams::for_cell(42, 1).shared()), first(s), "shared streams are cell 0's");
     }
 
     #[test]

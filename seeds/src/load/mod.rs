@@ -77,7 +77,8 @@ pub enum Op {
     },
 }
 
-/// The generator's end of the channel.
+/// The generator's end of the channel (one per cell, all into the same writer).
+#[derive(Clone)]
 pub struct Out(mpsc::Sender<Op>);
 
 impl Out {

@@ -267,3 +267,19 @@ fn a_fixture_sweep_through_another_node_keeps_a_live_foreign_copy_and_removes_a_
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(crate::fixtures::a_foreign_copy_lives_exactly_as_long_as_its_heartbeat(&c.nodes));
 }
+
+/// Sharded seeding across the cluster: three `seed --shard K/3` started at the same moment, each
+/// through a different node, write the data of one seeding, which every node then serves.
+#[test]
+fn three_shards_through_three_nodes_write_what_one_seeding_writes() {
+    let Some(c) = Cluster::get("three_shards_through_three_nodes_write_what_one_seeding_writes") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let want = rt.block_on(crate::sharding::one_seeding(crate::sharding::FOUR_CELLS, None));
+    c.on(0, &["migrate", "up"]);
+    crate::sharding::shards_at_once(&|node, args| c.command(node, args));
+    let seen = c.through_every_node(&["digest"]);
+    assert_all_equal("the digest", &seen);
+    assert_eq!(seen[0], want, "three shards through three nodes against one seeding");
+}

@@ -38,4 +38,5 @@ mod realism;
 mod reference;
 mod restore;
 mod seeding;
+mod sharding;
 mod words;

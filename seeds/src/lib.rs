@@ -29,6 +29,7 @@ pub mod options;
 pub mod places;
 pub mod reference;
 pub mod rhythm;
+pub mod shards;
 pub mod state;
 pub mod stats;
 pub mod stream;
@@ -208,11 +209,16 @@ pub enum SeedError {
         "seeding {domain} {how}; its last chunk was rolled back, and {domain} is incomplete ({recorded}): finish it with `seedbed seed --resume --domain {domain}`"
     )]
     LeftIncomplete { domain: String, how: String, recorded: String },
-    /// A plain seeding of a domain that a chunked seeding left incomplete.
+    /// A plain seeding of a domain that a seeding in chunks or in shards left incomplete.
     #[error(
-        "the {domain} domain is incomplete: a seeding in chunks stopped part-way ({recorded}): finish it with `seedbed seed --resume --domain {domain}`, or start over with `seedbed seed --truncate --domain {domain}`"
+        "the {domain} domain is incomplete: a seeding stopped part-way or is still under way ({recorded}): finish it with `seedbed seed --resume --domain {domain}`, or start over with `seedbed seed --truncate --domain {domain}`"
     )]
     Incomplete { domain: String, recorded: String },
+    /// A shard of a sharded seeding whose recorded options or shard count differ.
+    #[error(
+        "shard {shard} of {domain} does not belong to the seeding under way ({recorded}): run its shards with the same --profile, --scale, --seed, --now and shard count, or start over with `seedbed seed --truncate --domain {domain}`"
+    )]
+    OtherShards { domain: String, shard: crate::cells::Shard, recorded: String },
     /// `--resume` of a domain that no seeding left incomplete.
     #[error(
         "there is nothing to resume in {domain}: no seeding of it stopped part-way (a complete or empty domain has no recorded progress); seed it with `seedbed seed --domain {domain}` (add --truncate to replace its data)"
@@ -295,20 +301,29 @@ pub async fn seed_until(
 ) -> Result<(), SeedError> {
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
-    let recorded = state::read(db, domain).await.map_err(failed)?;
+    let found = state::read_job(db, domain).await.map_err(failed)?;
+    let recorded = match &found {
+        Some(state::Found::Chunked(rec)) => Some(rec.clone()),
+        // A sharded seeding is the shards' to finish ([`shards`]); `--truncate` replaces it.
+        Some(sharded) if !plan.truncate => {
+            return Err(SeedError::Incomplete { domain: domain.to_owned(), recorded: sharded.to_string() });
+        }
+        _ => None,
+    };
     let (opts, truncate, chunking) = match (&recorded, plan.resume) {
         (None, true) => return Err(SeedError::NothingToResume { domain: domain.to_owned() }),
         (Some(rec), true) => {
             let rows = plan.chunk_rows.filter(|n| *n > 0).unwrap_or(rec.chunk_rows);
             let record = Recorded { chunk_rows: rows, ..rec.clone() };
-            (rec.opts, rec.truncate, Some(Chunking { domain, rows, record, skip: rec.done.clone() }))
+            let key = domain.to_owned();
+            (rec.opts, rec.truncate, Some(Chunking { key, rows, record, skip: rec.done.clone() }))
         }
         (Some(rec), false) if !plan.truncate => {
             return Err(SeedError::Incomplete { domain: domain.to_owned(), recorded: rec.to_string() });
         }
         (_, false) => {
             let chunking = plan.chunk_rows.filter(|n| *n > 0).map(|rows| Chunking {
-                domain,
+                key: domain.to_owned(),
                 rows,
                 record: Recorded {
                     opts,
@@ -335,15 +350,56 @@ pub async fn seed_until(
     }
     // The last COMMIT marks the domain complete: always in chunks, and when a one-transaction
     // `--truncate` replaces an incomplete seeding.
-    let clear_state = (chunking.is_some() || recorded.is_some()).then_some(domain);
+    let clear_state = (chunking.is_some() || found.is_some()).then_some(domain);
     let chunked = chunking.is_some();
+    let writer = Writer::begin(db, opts.profile, chunking, clear_state).await.map_err(failed)?;
+    let job = Job {
+        opts,
+        truncate,
+        cells: Shard::ALL.cells(cells::layout(&opts).count).collect(),
+        reference_in_cells: true,
+        finish: true,
+        resumed: chunked && plan.resume,
+    };
+    write_job(db, seeder, job, writer, progress, password_hash, stop).await
+}
+
+/// What one writing puts in, once its checks are passed: the seeding of a whole domain, a
+/// shard's part ([`shards`]), or the summaries that finish a sharded one.
+pub(crate) struct Job {
+    /// The domain's options (each cell's follow from them).
+    pub opts: SeedOptions,
+    /// Empty the domain's tables first.
+    pub truncate: bool,
+    /// The cells to write, in order.
+    pub cells: Vec<Cell>,
+    /// Cell 0 writes the reference rows (else they are upserted before: a sharded seeding).
+    pub reference_in_cells: bool,
+    /// Run [`Seeder::finish`] after the cells.
+    pub finish: bool,
+    /// It continues a part some of which is committed: a failure leaves it incomplete.
+    pub resumed: bool,
+}
+
+/// Writes `job` through `writer` and commits, or rolls back when `stop` completes first or
+/// anything fails (see [`seed_until`]).
+pub(crate) async fn write_job(
+    db: &DatabaseConnection,
+    seeder: &dyn Seeder,
+    job: Job,
+    mut writer: Writer,
+    progress: &dyn Progress,
+    password_hash: &str,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SeedError> {
+    let domain = seeder.domain();
+    let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
+    let Job { opts, truncate, cells, reference_in_cells, finish, resumed } = job;
+    let chunked = writer.chunked();
     let backend = db.get_database_backend();
-    let mut writer = Writer::begin(db, opts.profile, chunking, clear_state).await.map_err(failed)?;
     let watched = Stoppable { inner: progress, stopping: AtomicBool::new(false) };
     let (out, ops) = load::channel();
     let layout = cells::layout(&opts);
-    let shard = Shard::ALL;
-    let cells: Vec<Cell> = shard.cells(layout.count).collect();
     // The whole domain: for the DELETEs of `--truncate` and the summaries after the cells.
     let ctx = Ctx {
         out: out.clone(),
@@ -377,13 +433,13 @@ pub async fn seed_until(
                 opts: layout.cell,
                 cell: *cell,
                 streams: Streams::for_cell(opts.seed, cell.index),
-                writes_reference: cell.is_first(),
+                writes_reference: reference_in_cells && cell.is_first(),
                 run,
                 ..ctx
             };
             generated = seeder.generate(&cell_ctx).await;
         }
-        if generated.is_ok() {
+        if generated.is_ok() && finish {
             generated = seeder.finish(&ctx).await;
         }
         // Whatever happened, the writer stops reading here; it is gone if it failed.
@@ -394,10 +450,10 @@ pub async fn seed_until(
         until(join(generate, writer.run(ops, &watched)), stop, &watched.stopping).await;
     // Chunks are committed (by this run or an earlier one): a failure leaves the domain
     // incomplete, and says how far it got.
-    let incomplete = chunked && (writer.committed_chunks() > 0 || plan.resume);
-    let left_incomplete = async |how: String| match state::read(db, domain).await {
-        Ok(Some(rec)) => {
-            SeedError::LeftIncomplete { domain: domain.to_owned(), how, recorded: rec.to_string() }
+    let incomplete = chunked && (writer.committed_chunks() > 0 || resumed);
+    let left_incomplete = async |how: String| match state::read_job(db, domain).await {
+        Ok(Some(found)) => {
+            SeedError::LeftIncomplete { domain: domain.to_owned(), how, recorded: found.to_string() }
         }
         Ok(None) => SeedError::LeftIncomplete {
             domain: domain.to_owned(),
@@ -429,7 +485,7 @@ pub async fn seed_until(
     let committed = writer.committed_chunks();
     match writer.commit().await {
         Ok(()) => Ok(()),
-        Err(e) if chunked && (committed > 0 || plan.resume) => {
+        Err(e) if chunked && (committed > 0 || resumed) => {
             Err(left_incomplete(format!("failed at its last commit: {}", driver_message(&e))).await)
         }
         Err(e) => Err(failed(e)),

@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use seedbed_core::SEED_STATE_TABLE;
 use seedbed_core::introspect::table_exists;
 
+use crate::cells::Shard;
 use crate::options::{Profile, SeedOptions};
 use crate::quote;
 
@@ -29,6 +30,8 @@ pub struct Done {
     pub statements: u64,
     /// Rows written, by table.
     pub rows: BTreeMap<String, u64>,
+    /// A shard's part is all written (its last transaction says so; see [`crate::shards`]).
+    pub complete: bool,
 }
 
 impl Done {
@@ -43,6 +46,10 @@ impl Done {
         for (table, n) in &self.rows {
             out.push_str(&format!(" {table}={n}"));
         }
+        // No table is called `~complete`.
+        if self.complete {
+            out.push_str(" ~complete=1");
+        }
         out
     }
 
@@ -53,6 +60,7 @@ impl Done {
             let n: u64 = n.parse().ok()?;
             match key {
                 "statements" => done.statements = n,
+                "~complete" => done.complete = n == 1,
                 table => {
                     done.rows.insert(table.to_owned(), n);
                 }
@@ -105,8 +113,14 @@ pub struct Given {
 impl Recorded {
     /// Each given option that differs from the recorded one, as `--flag given (recorded: …)`.
     pub fn disagreements(&self, given: &Given) -> Vec<String> {
+        disagreements(&self.opts, given)
+    }
+}
+
+/// Each given option that differs from `rec`, as `--flag given (recorded: …)`.
+pub fn disagreements(rec: &SeedOptions, given: &Given) -> Vec<String> {
+    {
         let mut out = Vec::new();
-        let rec = &self.opts;
         if let Some(p) = given.profile.filter(|p| *p != rec.profile) {
             out.push(format!("--profile {p} (recorded: {})", rec.profile));
         }
@@ -151,22 +165,108 @@ pub async fn table_there(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     table_exists(db, SEED_STATE_TABLE).await
 }
 
-/// The domain's incomplete seeding, if any; only reads (no table, no row: nothing under way).
+/// The domain's incomplete seeding in chunks, if any; only reads (no table, no row: nothing
+/// under way). A sharded seeding's rows are [`read_job`]'s.
 pub async fn read(db: &impl ConnectionTrait, domain: &str) -> Result<Option<Recorded>, DbErr> {
+    Ok(read_rows(db, domain).await?.into_iter().find(|(key, _)| key == domain).map(|(_, rec)| rec))
+}
+
+/// The key of a shard's row: `draw#2/4`.
+pub fn shard_key(domain: &str, shard: Shard) -> String {
+    format!("{domain}#{shard}")
+}
+
+/// What the state table says of a domain that is not complete.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// A seeding in chunks stopped part-way.
+    Chunked(Recorded),
+    /// A sharded seeding under way or stopped: the rows of the shards that began, by `k`.
+    Sharded { n: u32, shards: BTreeMap<u32, Recorded> },
+}
+
+impl Found {
+    /// The options the seeding began with.
+    pub fn opts(&self) -> SeedOptions {
+        match self {
+            Found::Chunked(rec) => rec.opts,
+            Found::Sharded { shards, .. } => shards.values().next().expect("a shard's row").opts,
+        }
+    }
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Chunked(rec) => rec.fmt(f),
+            Found::Sharded { n, shards } => {
+                let list = |pick: &dyn Fn(Option<&Recorded>) -> bool| {
+                    let ks: Vec<String> =
+                        (1..=*n).filter(|k| pick(shards.get(k))).map(|k| format!("{k}/{n}")).collect();
+                    if ks.is_empty() { "none".to_owned() } else { ks.join(", ") }
+                };
+                let rows: u64 = shards.values().map(|r| r.done.total_rows()).sum();
+                let o = self.opts();
+                write!(
+                    f,
+                    "a seeding in {n} shards: written {}; begun, not finished {}; not begun {}; {rows} rows committed; profile {}, scale {}, seed {}, reference time {}",
+                    list(&|r| r.is_some_and(|r| r.done.complete)),
+                    list(&|r| r.is_some_and(|r| !r.done.complete)),
+                    list(&|r| r.is_none()),
+                    o.profile,
+                    o.scale,
+                    o.seed,
+                    o.now.to_rfc3339()
+                )
+            }
+        }
+    }
+}
+
+/// Whatever the state table says of `domain`: `None` when it is complete or was never
+/// seeded (no table, no row); only reads.
+pub async fn read_job(db: &impl ConnectionTrait, domain: &str) -> Result<Option<Found>, DbErr> {
+    let mut shards = BTreeMap::new();
+    let mut n_seen = None;
+    for (key, rec) in read_rows(db, domain).await? {
+        if key == domain {
+            return Ok(Some(Found::Chunked(rec)));
+        }
+        let Some(shard) = key.strip_prefix(domain).and_then(|k| k.strip_prefix('#')) else { continue };
+        let Ok(shard) = shard.parse::<Shard>() else { continue };
+        n_seen = Some(shard.n);
+        shards.insert(shard.k, rec);
+    }
+    Ok(n_seen.map(|n| Found::Sharded { n, shards }))
+}
+
+/// The keys of the state table's rows, in `db` (a transaction, say); the table must be there.
+pub(crate) async fn read_keys(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = format!("SELECT domain FROM {}", quote(backend, SEED_STATE_TABLE));
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await?;
+    rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
+}
+
+/// Every row of the state table (which is in `domain`'s own namespace), by key.
+async fn read_rows(db: &impl ConnectionTrait, domain: &str) -> Result<Vec<(String, Recorded)>, DbErr> {
     if !table_there(db).await? {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT seed, profile, scale, reference_time, truncated, chunk_rows, chunks, progress, updated_at \
-         FROM {} WHERE domain = {}",
+        "SELECT domain, seed, profile, scale, reference_time, truncated, chunk_rows, chunks, progress, updated_at \
+         FROM {} ORDER BY domain",
         quote(backend, SEED_STATE_TABLE),
-        if backend == DbBackend::Postgres { "$1" } else { "?" }
     );
-    let Some(row) = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [domain.into()])).await?
-    else {
-        return Ok(None);
-    };
+    let mut out = Vec::new();
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        out.push(parse_row(domain, &row)?);
+    }
+    Ok(out)
+}
+
+fn parse_row(domain: &str, row: &sea_orm::QueryResult) -> Result<(String, Recorded), DbErr> {
     let text = |i: usize| row.try_get_by_index::<String>(i);
     let int = |i: usize| row.try_get_by_index::<i64>(i);
     let bad = |what: &str, value: &str| {
@@ -174,7 +274,7 @@ pub async fn read(db: &impl ConnectionTrait, domain: &str) -> Result<Option<Reco
             "{domain}'s {SEED_STATE_TABLE} row holds {what} `{value}`, which this seedbed cannot read: start over with `seedbed seed --truncate --domain {domain}`"
         ))
     };
-    let (seed, profile, scale, now) = (text(0)?, text(1)?, text(2)?, text(3)?);
+    let (seed, profile, scale, now) = (text(1)?, text(2)?, text(3)?, text(4)?);
     let opts = SeedOptions::new(
         seed.parse().map_err(|_| bad("the seed", &seed))?,
         profile.parse().map_err(|_| bad("the profile", &profile))?,
@@ -182,19 +282,22 @@ pub async fn read(db: &impl ConnectionTrait, domain: &str) -> Result<Option<Reco
         crate::parse_now(&now).map_err(|_| bad("the reference time", &now))?,
     )
     .map_err(|e| bad("an option", &e.to_string()))?;
-    let progress = text(7)?;
-    Ok(Some(Recorded {
-        opts,
-        truncate: int(4)? != 0,
-        chunk_rows: int(5)? as u64,
-        chunks: int(6)? as u64,
-        done: Done::decode(&progress).ok_or_else(|| bad("the progress", &progress))?,
-        updated: text(8)?,
-    }))
+    let progress = text(8)?;
+    Ok((
+        text(0)?,
+        Recorded {
+            opts,
+            truncate: int(5)? != 0,
+            chunk_rows: int(6)? as u64,
+            chunks: int(7)? as u64,
+            done: Done::decode(&progress).ok_or_else(|| bad("the progress", &progress))?,
+            updated: text(9)?,
+        },
+    ))
 }
 
-/// The statements that record `rec` as `domain`'s progress, replacing any earlier row: run in
-/// the transaction of the chunk they describe.
+/// The statements that record `rec` as the progress of `domain` (or of a shard's key),
+/// replacing any earlier row: run in the transaction of the chunk they describe.
 pub(crate) fn record(backend: DbBackend, domain: &str, rec: &Recorded) -> [Statement; 2] {
     let table = quote(backend, SEED_STATE_TABLE);
     let p = |n: usize| match backend {
@@ -231,14 +334,18 @@ pub(crate) fn record(backend: DbBackend, domain: &str, rec: &Recorded) -> [State
     ]
 }
 
-/// The statement that marks `domain` complete: run in the transaction of its last chunk.
-pub(crate) fn clear(backend: DbBackend, domain: &str) -> Statement {
-    let p = if backend == DbBackend::Postgres { "$1" } else { "?" };
-    Statement::from_sql_and_values(
-        backend,
-        format!("DELETE FROM {} WHERE domain = {p}", quote(backend, SEED_STATE_TABLE)),
-        [domain.into()],
-    )
+/// The statement that marks `domain` complete, a sharded seeding's rows included: run in the
+/// transaction of its last chunk. (The table is in the domain's own namespace: it holds no
+/// other domain's rows.)
+pub(crate) fn clear(backend: DbBackend, _domain: &str) -> Statement {
+    Statement::from_string(backend, format!("DELETE FROM {}", quote(backend, SEED_STATE_TABLE)))
+}
+
+/// The shard rows of a sharded seeding, locked for the transaction that may finish it (two
+/// finishing shards then take turns; on Galera their DELETEs conflict instead, and one retries).
+pub(crate) fn lock_shards_sql(backend: DbBackend) -> String {
+    let lock = if backend == DbBackend::Sqlite { "" } else { " FOR UPDATE" };
+    format!("SELECT domain, progress FROM {} ORDER BY domain{lock}", quote(backend, SEED_STATE_TABLE))
 }
 
 #[cfg(test)]
@@ -253,8 +360,16 @@ mod tests {
         };
         check(Done::default(), "statements=0");
         check(
-            Done { statements: 3, rows: [("users".into(), 2000), ("draws".into(), 17)].into() },
+            Done {
+                statements: 3,
+                rows: [("users".into(), 2000), ("draws".into(), 17)].into(),
+                complete: false,
+            },
             "statements=3 draws=17 users=2000",
+        );
+        check(
+            Done { statements: 0, rows: [("users".into(), 5)].into(), complete: true },
+            "statements=0 users=5 ~complete=1",
         );
         assert_eq!(Done::decode("statements=x"), None, "a count that is no number");
         assert_eq!(Done::decode("users"), None, "a table without its count");

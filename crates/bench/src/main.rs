@@ -471,7 +471,7 @@ struct Cli {
     #[arg(long, value_delimiter = ',', default_value = "dev,large", value_parser = ["tiny", "dev", "large"])]
     profiles: Vec<String>,
     /// Backends to measure, comma separated; PostgreSQL and MariaDB on throwaway servers (see `bench_url`).
-    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres,mysql", value_parser = ["sqlite", "postgres", "mysql"])]
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres,mysql", value_parser = ["sqlite", "postgres", "mysql", "galera"])]
     backends: Vec<String>,
     /// Measure fixture acquisition instead of the seeder.
     #[arg(long)]
@@ -480,6 +480,16 @@ struct Cli {
     /// the migration, and time `migrate up` putting it back.
     #[arg(long, conflicts_with = "fixtures")]
     backfill: bool,
+    /// Measure sharded seeding instead: `seed --workers N` for each N given (e.g. 1,2,4), each
+    /// into fresh namespaces, at every profile times `--scale`; backends may include `galera`
+    /// (the test harness's three-node cluster, or `SEEDBED_TEST_GALERA_URLS`), seeded through
+    /// its first node.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["fixtures", "backfill"])]
+    workers: Vec<u32>,
+    /// With --workers: multiply the profile's row counts (whole `dev` units make the cells
+    /// the workers share: `dev` at scale 4 is four cells).
+    #[arg(long, default_value_t = 4.0, requires = "workers")]
+    scale: f64,
 }
 
 /// Where a backend is benchmarked: SQLite files under `sqlite_dir`; for the servers, the
@@ -489,6 +499,7 @@ fn bench_url(backend: &str, sqlite_dir: &Path) -> anyhow::Result<String> {
     Ok(match backend {
         "sqlite" => format!("sqlite://{}", sqlite_dir.display()),
         "postgres" => seedbed_testserver::postgres_url()?,
+        "galera" => seedbed_testserver::galera_urls()?.swap_remove(0),
         _ => seedbed_testserver::mysql_url()?,
     })
 }
@@ -522,13 +533,59 @@ async fn backfill(
     Ok(())
 }
 
+/// `seed --workers N` for each of `workers`, side by side in one run: rows/s, and the
+/// speed-up over the first entry (one worker, when the list starts with 1).
+async fn sharded(
+    binary: &Path,
+    work: &Path,
+    backends: &[String],
+    profiles: &[String],
+    scale: f64,
+    workers: &[u32],
+) -> anyhow::Result<()> {
+    println!(
+        "| backend | profile | scale | workers | rows | s | rows/s | peak RSS MiB | vs {} worker(s) |",
+        workers[0]
+    );
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let scale_arg = scale.to_string();
+    for backend in backends {
+        let url = bench_url(backend, &work.join("sqlite"))?;
+        for profile in profiles {
+            let mut first = None;
+            for n in workers {
+                let prefix = format!("bench_w{n}_");
+                let target = Target::parse(&url)?.with_prefix(&prefix)?;
+                seedbed(binary, &url, &prefix, &["migrate", "fresh"])?;
+                let n_arg = n.to_string();
+                let args = ["seed", "--profile", profile, "--scale", &scale_arg, "--workers", &n_arg];
+                let run = seedbed(binary, &url, &prefix, &args)?;
+                let rows = total_rows(&target).await?;
+                let rate = rows as f64 / run.wall.as_secs_f64();
+                let base = *first.get_or_insert(rate);
+                println!(
+                    "| {backend} | {profile} | {scale} | {n} | {rows} | {:.2} | {rate:.0} | {:.0} | {:.2} |",
+                    run.wall.as_secs_f64(),
+                    mib(run.max_rss_kib),
+                    rate / base
+                );
+                for d in DOMAINS {
+                    target.drop_namespace(d.name).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(MEASURE) {
         return measure(&argv[2..]);
     }
-    let Cli { profiles, backends, fixtures: fixture_mode, backfill: backfill_mode } = clap::Parser::parse();
+    let Cli { profiles, backends, fixtures: fixture_mode, backfill: backfill_mode, workers, scale } =
+        clap::Parser::parse();
     if fixture_mode {
         return fixtures(&backends).await;
     }
@@ -545,6 +602,11 @@ async fn main() -> anyhow::Result<()> {
     std::fs::set_permissions(&work, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
     if backfill_mode {
         let result = backfill(&binary, &work, &backends, &profiles).await;
+        std::fs::remove_dir_all(&work).ok();
+        return result;
+    }
+    if !workers.is_empty() {
+        let result = sharded(&binary, &work, &backends, &profiles, scale, &workers).await;
         std::fs::remove_dir_all(&work).ok();
         return result;
     }

@@ -121,7 +121,8 @@ enum Restore {
 /// in its own transaction (see [`crate::state`]).
 #[derive(Debug, Clone)]
 pub struct Chunking {
-    pub domain: &'static str,
+    /// The state row's key: the domain, or a shard's ([`state::shard_key`]).
+    pub key: String,
     pub rows: u64,
     /// What each chunk records; its `done` counts what is committed, and grows.
     pub record: Recorded,
@@ -146,6 +147,8 @@ pub struct Writer {
     committed: u64,
     /// The domain whose state row the final COMMIT deletes: the seeding is then complete.
     clear_state: Option<&'static str>,
+    /// The final COMMIT records the chunking's part as complete instead (a shard's).
+    record_complete: bool,
 }
 
 /// A driver error as SeaORM reports one, so callers read it the same way as before.
@@ -178,7 +181,54 @@ impl Writer {
             since_commit: 0,
             committed: 0,
             clear_state,
+            record_complete: false,
         })
+    }
+
+    /// Makes the final COMMIT record this writer's part (a shard's) as complete, with what it
+    /// wrote, rather than delete anything: the part's last transaction says it is done.
+    pub fn record_complete(&mut self) {
+        self.record_complete = true;
+    }
+
+    /// Locks the state rows of a sharded seeding in this transaction and says whether all of
+    /// its `n` shards are written: `None` when there are no shard rows (another finished it).
+    pub async fn shards_written(&mut self, domain: &str, n: u32) -> Result<Option<bool>, DbErr> {
+        let sql = state::lock_shards_sql(self.db.get_database_backend());
+        let rows: Vec<(String, String)> = match self.conn.as_mut().expect("an open transaction") {
+            Conn::Postgres(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
+            Conn::MySql(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
+            Conn::Sqlite(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
+        }
+        .map_err(db_err)?;
+        let mut written = 0;
+        let mut any = false;
+        for (key, progress) in rows {
+            let Some(shard) = key.strip_prefix(domain).and_then(|k| k.strip_prefix('#')) else { continue };
+            any = true;
+            let complete = progress.split_whitespace().any(|p| p == "~complete=1");
+            if complete && shard.parse::<crate::cells::Shard>().is_ok_and(|s| s.n == n) {
+                written += 1;
+            }
+        }
+        Ok(any.then_some(written == n))
+    }
+
+    /// Runs `sql` on this writer's connection, outside the seeding's own statements (no
+    /// progress is counted): session settings.
+    pub async fn session(&mut self, sql: &str) -> Result<(), DbErr> {
+        match self.conn.as_mut().expect("an open transaction") {
+            Conn::Postgres(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ())
+            }
+            Conn::MySql(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ())
+            }
+            Conn::Sqlite(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ())
+            }
+        }
+        .map_err(db_err)
     }
 
     async fn begin_on(db: &DatabaseConnection) -> Result<Conn, DbErr> {
@@ -190,6 +240,11 @@ impl Writer {
             DbBackend::Sqlite => Conn::Sqlite(db.get_sqlite_connection_pool().begin().await.map_err(db_err)?),
             other => return Err(DbErr::Custom(format!("no writer for {other:?}"))),
         })
+    }
+
+    /// Whether it commits in chunks (or is a shard's part), recording its progress.
+    pub fn chunked(&self) -> bool {
+        self.chunking.is_some()
     }
 
     /// Chunks this writer has committed: when nonzero, a failure leaves the domain
@@ -226,7 +281,7 @@ impl Writer {
         let chunk = self.chunking.as_mut().expect("chunks only when chunking");
         chunk.record.chunks += 1;
         chunk.record.updated = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string();
-        let statements = state::record(backend, chunk.domain, &chunk.record);
+        let statements = state::record(backend, &chunk.key, &chunk.record);
         for stmt in &statements {
             self.execute(stmt).await.map_err(|e| with_context("recording the seeding's progress", e))?;
         }
@@ -333,6 +388,16 @@ impl Writer {
     /// COMMIT.
     pub async fn commit(mut self) -> Result<(), DbErr> {
         self.finish(&crate::writer::Quiet).await?;
+        if self.record_complete {
+            let backend = self.db.get_database_backend();
+            let chunk = self.chunking.as_mut().expect("a part recorded as it goes");
+            chunk.record.done.complete = true;
+            chunk.record.chunks += 1;
+            chunk.record.updated = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string();
+            for stmt in &state::record(backend, &chunk.key, &chunk.record) {
+                self.execute(stmt).await.map_err(|e| with_context("recording the part as written", e))?;
+            }
+        }
         if let Some(domain) = self.clear_state {
             let clear = state::clear(self.db.get_database_backend(), domain);
             self.execute(&clear).await.map_err(|e| with_context("marking the seeding complete", e))?;

@@ -82,6 +82,16 @@ impl LockArgs {
         Ok(target.lock_with(domain, self.timeout(), &who, policy, |line| say!("{line}")).await?)
     }
 
+    /// [`LockArgs::lock`] in shared mode: beside the other shards of a sharded seeding.
+    // TODO(lock helper): the shared lock; until it lands, shards queue on the exclusive one.
+    pub async fn lock_shared(
+        &self,
+        target: &Target,
+        domain: &str,
+    ) -> anyhow::Result<seedbed_core::DomainLock> {
+        self.lock(target, domain).await
+    }
+
     /// How long to wait: for the lock, and on SQLite for each statement that meets another
     /// program's lock on the file.
     pub fn timeout(&self) -> std::time::Duration {

@@ -10,7 +10,8 @@ use sea_orm::DatabaseConnection;
 use seedbed_core::Target;
 use seedbed_migration::State;
 use seedbed_seeds::accounts::dev_password_hash;
-use seedbed_seeds::state::Given;
+use seedbed_seeds::cells::Shard;
+use seedbed_seeds::state::{Found, Given};
 use seedbed_seeds::{
     DEFAULT_SEED, DEV_PASSWORD, Finding, Plan, Profile, SeedOptions, default_now, parse_now,
 };
@@ -108,6 +109,18 @@ pub struct SeedArgs {
     /// With --reference-only: print what would be inserted or updated, and change nothing.
     #[arg(long, requires = "reference_only")]
     dry_run: bool,
+    /// Write only shard K of N of each chosen domain (its cells K-1, K-1+N, ...; see
+    /// docs/scaling.md), beside the other shards' processes, on this or other machines or
+    /// cluster nodes, all with the same options: together they write what one seeding
+    /// writes, and the last to finish completes the domain (until then it is incomplete).
+    #[arg(long, value_name = "K/N", value_parser = |s: &str| s.parse::<Shard>(),
+          conflicts_with_all = ["truncate", "resume", "reference_only", "workers"])]
+    shard: Option<Shard>,
+    /// Write each chosen domain in N shards at once in this process, each on its own
+    /// connection and transaction (SQLite, with one writer, takes them one after another).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(seedbed_seeds::cells::MAX_SHARDS)),
+          conflicts_with = "reference_only")]
+    workers: Option<u32>,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -116,6 +129,17 @@ pub struct SeedArgs {
     lock: LockArgs,
     #[command(flatten)]
     guard: GuardArgs,
+}
+
+/// How one domain is written.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// By this process alone, in one transaction or in chunks.
+    Whole(Plan),
+    /// One shard, beside other processes.
+    Shard { shard: Shard, chunk_rows: Option<u64> },
+    /// Every shard of `n` at once (`plan.resume`: those of the recorded sharded seeding).
+    Workers { n: u32, plan: Plan },
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +248,19 @@ async fn lock_all(
     Ok(held)
 }
 
+/// [`lock_all`], shared with the other shards of a sharded seeding (see seedbed-core's lock).
+async fn lock_all_shared(
+    lock: &LockArgs,
+    target: &Target,
+    domains: &[&'static Domain],
+) -> anyhow::Result<Vec<seedbed_core::DomainLock>> {
+    let mut held = Vec::new();
+    for d in domains {
+        held.push(lock.lock_shared(target, d.name).await?);
+    }
+    Ok(held)
+}
+
 async fn release_all(locks: Vec<seedbed_core::DomainLock>) {
     for lock in locks {
         lock.release().await;
@@ -250,9 +287,9 @@ pub(super) async fn require_migrated(domain: &Domain, db: &DatabaseConnection) -
 /// Refuses a domain that a seeding in chunks left incomplete: its data is a part of a data
 /// set, which no reader should take for the whole.
 pub(super) async fn require_complete(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
-    if let Some(rec) = seedbed_seeds::state::read(db, domain.name).await? {
+    if let Some(rec) = seedbed_seeds::state::read_job(db, domain.name).await? {
         return Err(DataError(format!(
-            "{} is incomplete: a seeding in chunks stopped part-way ({rec}): finish it with `seedbed seed --resume --domain {}` (or start over with `seedbed seed --truncate --domain {}`)",
+            "{} is incomplete: a seeding stopped part-way or is still under way ({rec}): finish it with `seedbed seed --resume --domain {}` (or start over with `seedbed seed --truncate --domain {}`)",
             domain.name, domain.name, domain.name
         ))
         .into());
@@ -289,14 +326,17 @@ async fn wsrep_on(db: &DatabaseConnection) -> bool {
     }
 }
 
-/// Seeds one domain in its transaction, which a signal rolls back (see `signals`), then
-/// gathers its planner statistics (see `seedbed_seeds::stats`). The time is the seeding's,
-/// statistics included: what the user waits for.
+/// Seeds one domain as `mode` says (in its transaction, which a signal rolls back; see
+/// `signals`), then, once the domain is complete, gathers its planner statistics (see
+/// `seedbed_seeds::stats`). The time is the seeding's, statistics included: what the user
+/// waits for. `workers`: a pool per shard, for `Mode::Workers`.
+#[allow(clippy::too_many_arguments)]
 async fn seed_one(
     domain: &'static Domain,
     db: &DatabaseConnection,
+    workers: &[DatabaseConnection],
     opts: SeedOptions,
-    plan: Plan,
+    mode: Mode,
     hash: &str,
     watch: &Watch,
     display: &progress::Display,
@@ -304,28 +344,100 @@ async fn seed_one(
     use seedbed_seeds::SeedError;
     let started = Instant::now();
     let bars = display.for_domain(domain.name);
-    match plan.chunk_rows.is_some() || plan.resume {
-        true => watch.seeding_in_chunks(domain.name),
-        false => watch.seeding(domain.name),
+    match mode {
+        Mode::Whole(plan) if plan.chunk_rows.is_none() && !plan.resume => watch.seeding(domain.name),
+        // Shards commit their own parts: a stop leaves the domain incomplete, not as it was.
+        _ => watch.seeding_in_chunks(domain.name),
     }
-    let seeded =
-        seedbed_seeds::seed_until(db, domain.seeder, opts, plan, &*bars, hash, watch.stopped()).await;
-    match seeded {
-        Ok(()) => watch.kept(domain.name),
-        Err(SeedError::LeftIncomplete { .. }) => watch.left_incomplete(domain.name),
+    let seeded = match mode {
+        Mode::Whole(plan) => {
+            seedbed_seeds::seed_until(db, domain.seeder, opts, plan, &*bars, hash, watch.stopped())
+                .await
+                .map(|()| None)
+        }
+        Mode::Shard { shard, chunk_rows } => seedbed_seeds::shards::seed_shard_until(
+            db,
+            domain.seeder,
+            opts,
+            shard,
+            chunk_rows,
+            &*bars,
+            hash,
+            watch.stopped(),
+        )
+        .await
+        .map(Some),
+        Mode::Workers { n, plan } => seedbed_seeds::shards::seed_workers_until(
+            workers,
+            domain.seeder,
+            opts,
+            n,
+            plan,
+            &*bars,
+            hash,
+            watch.stopped(),
+        )
+        .await
+        .map(Some),
+    };
+    let complete = match &seeded {
+        Ok(None) => true,
+        Ok(Some(report)) => report.finished,
+        Err(_) => false,
+    };
+    match &seeded {
+        Ok(_) if complete => watch.kept(domain.name),
+        Ok(_) | Err(SeedError::LeftIncomplete { .. }) => watch.left_incomplete(domain.name),
         // Rolled back (after a stop, or a failure); and refused, it was never under way.
         Err(_) => watch.rolled_back(domain.name),
     }
-    seeded.map_err(|e| match e {
-        SeedError::NotEmpty { .. } | SeedError::Incomplete { .. } | SeedError::NothingToResume { .. } => {
-            anyhow::Error::new(DataError(e.to_string()))
-        }
+    let seeded = seeded.map_err(|e| match e {
+        SeedError::NotEmpty { .. }
+        | SeedError::Incomplete { .. }
+        | SeedError::NothingToResume { .. }
+        | SeedError::OtherShards { .. } => anyhow::Error::new(DataError(e.to_string())),
         other => anyhow::Error::new(other),
     })?;
-    seedbed_seeds::stats::analyze(db, domain.seeder).await.with_context(|| {
-        format!("{} was seeded and committed, but gathering its planner statistics failed", domain.name)
-    })?;
+    if let Some(report) = seeded {
+        say_shards(domain, db, &report).await?;
+    }
+    if complete {
+        seedbed_seeds::stats::analyze(db, domain.seeder).await.with_context(|| {
+            format!("{} was seeded and committed, but gathering its planner statistics failed", domain.name)
+        })?;
+    }
     Ok(started.elapsed())
+}
+
+/// One line on what a sharded seeding did, and what it waits for.
+async fn say_shards(
+    domain: &Domain,
+    db: &DatabaseConnection,
+    report: &seedbed_seeds::shards::Report,
+) -> anyhow::Result<()> {
+    let list = |shards: &[Shard]| shards.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
+    let mut line = format!("{}: ", domain.name);
+    if !report.wrote.is_empty() {
+        line.push_str(&format!("wrote shard(s) {}", list(&report.wrote)));
+    }
+    if !report.found_written.is_empty() {
+        if !report.wrote.is_empty() {
+            line.push_str("; ");
+        }
+        line.push_str(&format!("shard(s) {} already written", list(&report.found_written)));
+    }
+    if report.finished {
+        line.push_str("; every shard is written: the domain is complete");
+    } else if let Some(found) = seedbed_seeds::state::read_job(db, domain.name).await? {
+        line.push_str(&format!(
+            "; the domain stays incomplete until the other shards are written ({found}); `seedbed seed --resume --domain {}` writes what is missing",
+            domain.name
+        ));
+    } else {
+        line.push_str("; another shard completed the domain");
+    }
+    say!("{line}");
+    Ok(())
 }
 
 /// Runs `work` for every domain at once, each on its own connection (and so its own
@@ -470,25 +582,56 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     }
     // From the first check to the last count, no other seedbed changes these domains: a
     // `migrate down` waits instead of dropping the tables being counted.
-    let locks = lock_all(&args.lock, &target, &domains).await?;
+    // Shards of one seeding share the domain's lock with each other, and with nobody else.
+    let locks = match args.shard {
+        Some(_) => lock_all_shared(&args.lock, &target, &domains).await?,
+        None => lock_all(&args.lock, &target, &domains).await?,
+    };
     let open = open_for_change(&target, &domains, &args.lock).await?;
-    let mut plans = Vec::new();
+    let mut modes = Vec::new();
+    let mut pools = Vec::new();
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
+        let found = seedbed_seeds::state::read_job(db, domain.name).await?;
         if args.resume {
-            resumable(domain, db, &args.data.given()).await?;
+            resumable(domain, found.as_ref(), &args.data.given())?;
         }
         let chunk_rows = chunk_rows(args.chunk_rows, db).await;
-        plans.push(Plan { truncate: args.truncate, chunk_rows, resume: args.resume });
+        let plan = Plan { truncate: args.truncate, chunk_rows, resume: args.resume };
+        let workers = match (&found, args.workers) {
+            (Some(Found::Sharded { n, .. }), _) if args.resume => Some(*n),
+            (_, Some(n)) if n > 1 && !args.resume => Some(n),
+            _ => None,
+        };
+        let mode = match (args.shard, workers) {
+            (Some(shard), _) => Mode::Shard { shard, chunk_rows },
+            (None, Some(n)) => Mode::Workers { n, plan },
+            (None, None) => Mode::Whole(plan),
+        };
+        // A pool per worker: each shard holds its connection for its whole part.
+        let mut mine = Vec::new();
+        if let Mode::Workers { n, .. } = mode
+            && db.get_database_backend() != sea_orm::DbBackend::Sqlite
+        {
+            for _ in 0..n {
+                mine.push(
+                    target.connect_waiting(domain.name, args.lock.timeout()).await.context(domain.name)?,
+                );
+            }
+        } else {
+            mine.push(db.clone());
+        }
+        modes.push(mode);
+        pools.push(mine);
     }
     watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
     let display = progress::Display::for_stderr();
-    let plan_of =
-        |domain: &Domain| plans[open.iter().position(|(d, _)| d.name == domain.name).expect("open")];
-    let results =
-        each_domain(&open, |domain, db| seed_one(domain, db, opts, plan_of(domain), &hash, watch, &display))
-            .await;
+    let at = |domain: &Domain| open.iter().position(|(d, _)| d.name == domain.name).expect("open");
+    let results = each_domain(&open, |domain, db| {
+        seed_one(domain, db, &pools[at(domain)], opts, modes[at(domain)], &hash, watch, &display)
+    })
+    .await;
     let reported = report(results).await;
     release_all(locks).await;
     reported
@@ -496,14 +639,14 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
 
 /// Checks, before anything is written, that `domain` has an incomplete seeding to resume and
 /// that the options given agree with those it recorded; says what it resumes.
-async fn resumable(domain: &Domain, db: &DatabaseConnection, given: &Given) -> anyhow::Result<()> {
+fn resumable(domain: &Domain, found: Option<&Found>, given: &Given) -> anyhow::Result<()> {
     let name = domain.name;
-    let Some(rec) = seedbed_seeds::state::read(db, name).await? else {
+    let Some(found) = found else {
         return Err(
             DataError(seedbed_seeds::SeedError::NothingToResume { domain: name.into() }.to_string()).into()
         );
     };
-    let differ = rec.disagreements(given);
+    let differ = seedbed_seeds::state::disagreements(&found.opts(), given);
     if !differ.is_empty() {
         return Err(super::UsageError(format!(
             "{name}: {} disagree{} with the incomplete seeding's recorded options: run `seedbed seed --resume --domain {name}` without {} (it resumes with what was recorded), or start over with `seedbed seed --truncate --domain {name}` and the options you want (nothing was changed)",
@@ -513,7 +656,7 @@ async fn resumable(domain: &Domain, db: &DatabaseConnection, given: &Given) -> a
         ))
         .into());
     }
-    say!("{name}: resuming ({rec})");
+    say!("{name}: resuming ({found})");
     Ok(())
 }
 
@@ -656,7 +799,8 @@ pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()>
             watch.migrating(domain.name);
             (domain.migrator)().fresh(db).await?;
             let plan = Plan { chunk_rows: chunk_rows(None, db).await, ..Plan::default() };
-            seed_one(domain, db, opts, plan, hash, watch, display).await
+            seed_one(domain, db, std::slice::from_ref(db), opts, Mode::Whole(plan), hash, watch, display)
+                .await
         }
     })
     .await;

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use sha2::{Digest, Sha256};
 
+use crate::cells::Cell;
 use crate::stream::{Pool, Rng};
 
 const GAZETTEER: &str = include_str!("../data/gazetteer.tsv");
@@ -284,8 +285,11 @@ pub fn zone_of_phone(phone: &str) -> Option<&'static Zone> {
 /// gazetteer, and the phone numbers handed out so far.
 pub struct Settler {
     pool: Pool,
-    /// Numbers taken per area code.
+    /// Numbers taken per area code (by this cell).
     taken: Vec<u32>,
+    /// Whose numbers: a cell's `n`-th number of an area code is the domain's
+    /// [`Cell::number`]`(n)`-th, so cells never hand out the same one.
+    cell: Cell,
 }
 
 /// Subscriber numbers per area code with the fictional 555 exchange.
@@ -294,9 +298,16 @@ const LINES: u32 = 10_000;
 impl Settler {
     /// People living in the `n` largest cities (at least one), in proportion to their size.
     pub fn new(n: usize) -> Self {
+        Settler::in_cell(n, Cell::ONLY)
+    }
+
+    /// [`Settler::new`] for one cell of a domain ([`crate::cells`]): its numbers are its own
+    /// share of each area code's lines (every `cell.count`-th, from `cell.index`), so no
+    /// other cell hands them out; with one cell, every line, as [`Settler::new`].
+    pub fn in_cell(n: usize, cell: Cell) -> Self {
         let n = n.clamp(1, cities().len());
         let weights: Vec<u32> = cities()[..n].iter().map(|c| c.population).collect();
-        Settler { pool: Pool::new((0..n).collect(), &weights), taken: vec![0; 1000] }
+        Settler { pool: Pool::new((0..n).collect(), &weights), taken: vec![0; 1000], cell }
     }
 
     /// How many cities people live in.
@@ -313,12 +324,14 @@ impl Settler {
         self.pool.pick(rng)
     }
 
-    /// A number of the city's, with the fictional 555 exchange, never handed out before; none
-    /// once every area code of the city has used its ten thousand lines.
+    /// A number of the city's, with the fictional 555 exchange, never handed out before (by
+    /// any cell); none once every area code of the city has used its ten thousand lines (the
+    /// cell's share of them).
     pub fn phone(&mut self, city: usize) -> Option<String> {
         let c = &cities()[city];
-        let code = c.area_codes.iter().copied().find(|a| self.taken[*a as usize] < LINES)?;
-        let n = self.taken[code as usize];
+        let line = |taken: u32| self.cell.number(taken as usize) as u64;
+        let code = c.area_codes.iter().copied().find(|a| line(self.taken[*a as usize]) < u64::from(LINES))?;
+        let n = line(self.taken[code as usize]) as u32;
         self.taken[code as usize] += 1;
         // A permutation of the lines (7919 is prime to 10,000) starting somewhere of the
         // area code's own, so numbers neither count up nor repeat across area codes.
@@ -447,5 +460,21 @@ mod tests {
             assert_eq!(&phone[5..8], "555", "{phone} is not fictional");
         }
         assert_eq!(s.home_with_phone(&mut rng), None, "a number after every line was used");
+    }
+
+    #[test]
+    fn cells_share_out_the_lines_and_never_hand_out_the_same_number() {
+        // Three cells of the largest city: together its 50,000 numbers, each once.
+        let mut seen = std::collections::BTreeSet::new();
+        for index in 0..3 {
+            let mut s = Settler::in_cell(1, Cell { index, count: 3 });
+            let mut rng = Streams::for_cell(1, index).rng("places", "phones");
+            while let Some((_, phone)) = s.home_with_phone(&mut rng) {
+                assert!(seen.insert(phone.clone()), "{phone} handed out by two cells");
+            }
+        }
+        assert_eq!(seen.len(), 50_000);
+        let mut one = Settler::in_cell(1, Cell::ONLY);
+        assert_eq!(one.phone(0), Settler::new(1).phone(0), "one cell numbers as before cells");
     }
 }

@@ -334,3 +334,107 @@ pub fn corruptions(_backend: sea_orm::DbBackend) -> Vec<Corruption> {
         ),
     ]
 }
+
+/// Booking in cells (`seeds/src/cells.rs`): `tiny --scale 3` is three tiny worlds in one
+/// domain, and the catalogue `seed` writes is the one `seed --reference-only` inserts.
+mod cells {
+    use std::collections::BTreeMap;
+
+    use sea_orm::{EntityTrait, TransactionTrait};
+    use seedbed_booking::{bookings, provider_profiles, users};
+    use seedbed_core::Backend;
+    use seedbed_registry::{DOMAINS, Domain};
+    use seedbed_seeds::{Profile, Quiet, SeedOptions, default_now};
+
+    use crate::seeding::{failing_checks, options, seeded};
+    use crate::util::{TestDb, backend_tests};
+
+    /// The digest of `tiny --scale 3`, seed 7 (three cells): fixed, like
+    /// [`super::TINY_SEED_7_DIGEST`], so that every backend is compared with it.
+    const TINY_THREE_CELLS_SEED_7_DIGEST: &str = "c5882506851d3ff71f5069bcdc19917f199d027dedc9a57e1f6a58ea4897362b";
+
+    fn booking() -> &'static Domain {
+        DOMAINS.iter().find(|d| d.name == "booking").expect("booking is registered")
+    }
+
+    /// The cell of a user of three cells, from the number that makes its e-mail unique
+    /// (`Cell::number`); the documented accounts are cell 0's.
+    fn cell_of(email: &str) -> usize {
+        if email.ends_with("@booking.example.com") {
+            return 0;
+        }
+        let local = email.split('@').next().unwrap();
+        let digits: String =
+            local.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+        digits.parse::<usize>().unwrap_or_else(|_| panic!("{email} has no number")) % 3
+    }
+
+    backend_tests!(three_tiny_cells_are_three_tiny_worlds_in_one_valid_domain);
+    async fn three_tiny_cells_are_three_tiny_worlds_in_one_valid_domain(backend: Backend) {
+        let (domain, t) = (booking(), TestDb::new(backend).await);
+        let db = seeded(&t, domain, options(Profile::Tiny, 7)).await;
+        let one: BTreeMap<_, _> = seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap().into_iter().collect();
+        let hash = seedbed_seeds::accounts::dev_password_hash();
+        let opts = SeedOptions::new(7, Profile::Tiny, 3.0, default_now()).unwrap();
+        seedbed_seeds::seed(&db, domain.seeder, opts, true, &Quiet, &hash).await.unwrap();
+
+        let failing = failing_checks(&db, domain).await;
+        assert!(failing.is_empty(), "three cells on {backend:?}:\n  {}", failing.join("\n  "));
+        let unreal = crate::realism::place_failures(&db, "booking").await;
+        assert!(unreal.is_empty(), "three cells on {backend:?}:\n  {}", unreal.join("\n  "));
+        let digest = seedbed_seeds::digest(&db, domain.seeder).await.unwrap();
+        assert_eq!(digest, TINY_THREE_CELLS_SEED_7_DIGEST, "{backend:?} holds other data in three cells");
+
+        // Three times tiny: the catalogue once, every cell's users, the rest about so.
+        for (table, three) in seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap() {
+            let one = one[table];
+            match table {
+                "services_master" => assert_eq!(three, one, "the catalogue is written once"),
+                "users" => assert_eq!(three, 3 * one, "every cell has tiny's users"),
+                _ => assert!(
+                    (2 * one..=4 * one).contains(&three) && three > one,
+                    "{table}: {three} rows in three cells, {one} in one"
+                ),
+            }
+        }
+
+        // Nothing refers across cells: a booking's customer and provider are of one cell,
+        // and the documented accounts are there once, in cell 0.
+        let users = users::Entity::find().all(&db).await.unwrap();
+        let cell: BTreeMap<_, _> = users.iter().map(|u| (u.id, cell_of(&u.email))).collect();
+        let documented = users.iter().filter(|u| u.email.ends_with("@booking.example.com")).count();
+        assert_eq!(documented, 3, "the documented accounts, once each");
+        let provider_user: BTreeMap<_, _> = provider_profiles::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.id, p.user_id))
+            .collect();
+        let mut per_cell = [0; 3];
+        for b in bookings::Entity::find().all(&db).await.unwrap() {
+            let (customer, provider) = (cell[&b.customer_id], cell[&provider_user[&b.provider_id]]);
+            assert_eq!(customer, provider, "booking {} joins cells {customer} and {provider}", b.id);
+            per_cell[customer] += 1;
+        }
+        assert!(per_cell.iter().all(|n| *n > 0), "bookings per cell: {per_cell:?}");
+    }
+
+    backend_tests!(the_catalogue_seed_writes_is_the_one_reference_only_inserts);
+    async fn the_catalogue_seed_writes_is_the_one_reference_only_inserts(backend: Backend) {
+        let domain = booking();
+        let (a, b) = (TestDb::new(backend).await, TestDb::new(backend).await);
+        let seeded = seeded(&a, domain, options(Profile::Tiny, 7)).await;
+        let empty = b.migrated(domain).await;
+        let txn = empty.begin().await.unwrap();
+        let outcome = domain.seeder.reference(&txn, default_now(), true).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(outcome.changes.len(), 24, "the whole catalogue inserted");
+        let table = domain.seeder.tables().into_iter().find(|t| t.name() == "services_master").unwrap();
+        assert_eq!(
+            table.digest(&seeded).await.unwrap(),
+            table.digest(&empty).await.unwrap(),
+            "services_master as `seed` writes it and as `seed --reference-only` inserts it"
+        );
+    }
+}

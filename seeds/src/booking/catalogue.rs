@@ -5,18 +5,18 @@ use super::*;
 impl Gen<'_, '_> {
     pub(super) async fn catalogue(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
-        // The reference catalogue, the same rows `seed --reference-only` writes, whole at
-        // every profile: every environment needs all of it.
+        // The reference catalogue, the rows `seed --reference-only` inserts into an empty
+        // domain, whole at every profile: every environment needs all of it. Every cell
+        // offers and books its services by their keys; one writes them (none in a sharded
+        // seeding, where each shard upserts them first).
         let rows = super::reference::services(self.now);
-        let mut sink = ctx.sink::<services_master::Entity>(rows.len() as u64);
-        for (row, &(name, category, price, minutes, _)) in rows.iter().zip(SERVICES.iter()) {
-            // The catalogue leaves descriptions to the operator (the reference upsert keeps
-            // theirs); sample data has one written from the service's own facts.
-            let row = services_master::Model {
-                description: Some(super::text::service(name, category, price, minutes)),
-                ..row.clone()
-            };
-            ctx.put(&mut sink, &row).await?;
+        let writes = ctx.writes_reference;
+        let expected = if writes { (rows.len() as u64).div_ceil(u64::from(ctx.cell.count)) } else { 0 };
+        let mut sink = ctx.sink::<services_master::Entity>(expected);
+        for row in &rows {
+            if writes {
+                ctx.put(&mut sink, row).await?;
+            }
             self.services.push(row.id);
         }
         ctx.close(&mut sink).await?;

@@ -107,6 +107,11 @@ impl Seeder for BookingSeeder {
         Gen::new(ctx).run().await
     }
 
+    /// Every cell's providers rated, their summaries at once.
+    async fn finish(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        ctx.execute(Gen::rating_summaries(ctx.backend)).await
+    }
+
     async fn reference(
         &self,
         txn: &sea_orm::DatabaseTransaction,
@@ -208,8 +213,7 @@ impl<'a, 'c> Gen<'a, 'c> {
         self.in_app().await?;
         self.payments().await?;
         self.calls().await?;
-        self.push().await?;
-        self.finish().await
+        self.push().await
     }
 }
 

@@ -3,6 +3,11 @@
 //! The platform operates in the largest cities of the gazetteer, more of them as it has
 //! more users (two at tiny); everyone lives in one of them, and each of those cities has a
 //! provider, so customers always book near home.
+//!
+//! Every cell ([`crate::cells`]) is such a platform of its own: its first three users are
+//! an admin, a provider and a customer (the documented accounts in cell 0, ordinary ones
+//! elsewhere), its own providers open its cities, and its e-mail addresses and phone
+//! numbers are numbered by the cell, so no other cell has them.
 
 use super::*;
 
@@ -14,27 +19,31 @@ impl Gen<'_, '_> {
         let mut sink = ctx.sink::<users::Entity>(n as u64);
         let oldest = self.now - Duration::days(365);
         let mut homes = self.rng("homes");
-        let mut settler = Settler::new((n / 60).max(2));
+        let mut settler = Settler::in_cell((n / 60).max(2), ctx.cell);
         let mut providers = 0;
         for i in 0..n {
             let (first, last) = (rng.first_name(), rng.last_name());
-            let (address, role, created) = match i {
-                0 => (ADMIN_EMAIL.to_owned(), UserRole::Admin, oldest),
-                1 => (PROVIDER_EMAIL.to_owned(), UserRole::Provider, oldest),
-                2 => (CUSTOMER_EMAIL.to_owned(), UserRole::Customer, oldest),
-                _ => (
-                    email(&first, &last, i),
-                    rng.cover(
-                        i - 3,
-                        // A second provider early on: tiny data shows every verification status.
-                        &[
-                            (UserRole::Provider, 14),
-                            (UserRole::Customer, 84),
-                            (UserRole::Admin, 2),
-                            (UserRole::Provider, 0),
-                        ],
-                    ),
-                    oldest,
+            // The documented accounts: the first three users of cell 0, who can always sign in.
+            let documented = i < 3 && ctx.cell.is_first();
+            let address = match i {
+                0 if documented => ADMIN_EMAIL.to_owned(),
+                1 if documented => PROVIDER_EMAIL.to_owned(),
+                2 if documented => CUSTOMER_EMAIL.to_owned(),
+                _ => email(&first, &last, ctx.cell.number(i)),
+            };
+            let role = match i {
+                0 => UserRole::Admin,
+                1 => UserRole::Provider,
+                2 => UserRole::Customer,
+                _ => rng.cover(
+                    i - 3,
+                    // A second provider early on: tiny data shows every verification status.
+                    &[
+                        (UserRole::Provider, 14),
+                        (UserRole::Customer, 84),
+                        (UserRole::Admin, 2),
+                        (UserRole::Provider, 0),
+                    ],
                 ),
             };
             // The first providers open the cities, one each; everyone else settles by size.
@@ -47,14 +56,14 @@ impl Gen<'_, '_> {
                 })?,
             };
             let zone = cities()[city].zone;
-            let created = if i < 3 {
-                created
+            let created = if documented {
+                oldest
             } else {
                 self.rhythm.time(&mut rng, oldest, self.now - Duration::days(20), zone)
             };
             let id = ids.next(&mut rng);
             let login =
-                (i < 3 || rng.percent(85)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
+                (documented || rng.percent(85)).then(|| self.rhythm.time(&mut rng, created, self.now, zone));
             ctx.put(
                 &mut sink,
                 &users::Model {
@@ -62,10 +71,10 @@ impl Gen<'_, '_> {
                     email: address,
                     phone,
                     full_name: format!("{first} {last}"),
-                    password_hash: (i < 3 || rng.percent(70)).then(|| ctx.password_hash.to_owned()),
+                    password_hash: (documented || rng.percent(70)).then(|| ctx.password_hash.to_owned()),
                     role,
-                    is_verified: i < 3 || rng.percent(90),
-                    is_active: i < 3 || rng.percent(97),
+                    is_verified: documented || rng.percent(90),
+                    is_active: documented || rng.percent(97),
                     profile_picture_url: rng
                         .percent(50)
                         .then(|| format!("https://img.example.com/people/{}.jpg", rng.hex(12))),

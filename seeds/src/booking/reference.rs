@@ -40,7 +40,9 @@ pub(super) const SERVICES: [(&str, &str, i64, i32, bool); 24] = [
     ("Gutter cleaning", "roofing", 15_000, 120, true),
 ];
 
-/// The catalogue as rows, created 400 days before `now`.
+/// The catalogue as rows, created 400 days before `now`. A new service comes with a
+/// description written from its own facts; once it is stored, the description is the
+/// operator's (the upsert neither compares nor replaces it).
 pub(super) fn services(now: DateTime<Utc>) -> Vec<services_master::Model> {
     let created = now - Duration::days(400);
     SERVICES
@@ -49,7 +51,7 @@ pub(super) fn services(now: DateTime<Utc>) -> Vec<services_master::Model> {
             id: reference::id(DOMAIN, "services_master", name),
             name: name.into(),
             category: category.into(),
-            description: None,
+            description: Some(super::text::service(name, category, price, minutes)),
             base_price: cents(price),
             duration_minutes: minutes,
             is_active: active,

@@ -188,12 +188,12 @@ impl Gen<'_, '_> {
         ctx.close(&mut sink).await
     }
 
-    /// Providers' ratings summarise the ratings just written.
-    pub(super) async fn finish(&mut self) -> Result<(), DbErr> {
+    /// Providers' ratings summarise their ratings: once, after every cell's are written
+    /// ([`Seeder::finish`]).
+    pub(super) fn rating_summaries(backend: DbBackend) -> Statement {
         let sql = "UPDATE provider_profiles SET \
                    rating_count = (SELECT COUNT(*) FROM ratings r WHERE r.provider_id = provider_profiles.id), \
                    rating_average = (SELECT ROUND(AVG(r.score), 2) FROM ratings r WHERE r.provider_id = provider_profiles.id)";
-        self.ctx.execute(Statement::from_string(self.ctx.backend, sql)).await?;
-        Ok(())
+        Statement::from_string(backend, sql)
     }
 }

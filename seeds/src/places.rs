@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use sha2::{Digest, Sha256};
 
+use crate::cells::Cell;
 use crate::stream::{Pool, Rng};
 
 const GAZETTEER: &str = include_str!("../data/gazetteer.tsv");
@@ -286,6 +287,8 @@ pub struct Settler {
     pool: Pool,
     /// Numbers taken per area code.
     taken: Vec<u32>,
+    /// Whose lines: a cell hands out only its own share of each area code's.
+    cell: Cell,
 }
 
 /// Subscriber numbers per area code with the fictional 555 exchange.
@@ -294,9 +297,22 @@ const LINES: u32 = 10_000;
 impl Settler {
     /// People living in the `n` largest cities (at least one), in proportion to their size.
     pub fn new(n: usize) -> Self {
+        Settler::in_cell(n, Cell::ONLY)
+    }
+
+    /// [`Settler::new`] for one cell of a domain ([`crate::cells`]): its `k`-th number of an
+    /// area code is the area code's line [`Cell::number`]`(k)`, so no two cells hand out the
+    /// same number, and a domain of one cell hands out what it always did.
+    pub fn in_cell(n: usize, cell: Cell) -> Self {
         let n = n.clamp(1, cities().len());
         let weights: Vec<u32> = cities()[..n].iter().map(|c| c.population).collect();
-        Settler { pool: Pool::new((0..n).collect(), &weights), taken: vec![0; 1000] }
+        Settler { pool: Pool::new((0..n).collect(), &weights), taken: vec![0; 1000], cell }
+    }
+
+    /// The line this cell's next number of area code `code` takes, if it has one left.
+    fn next_line(&self, code: u16) -> Option<u32> {
+        let line = self.cell.number(self.taken[code as usize] as usize);
+        u32::try_from(line).ok().filter(|l| *l < LINES)
     }
 
     /// How many cities people live in.
@@ -313,12 +329,12 @@ impl Settler {
         self.pool.pick(rng)
     }
 
-    /// A number of the city's, with the fictional 555 exchange, never handed out before; none
-    /// once every area code of the city has used its ten thousand lines.
+    /// A number of the city's, with the fictional 555 exchange, never handed out before (in
+    /// any cell); none once every area code of the city has used its ten thousand lines (a
+    /// cell's share of them).
     pub fn phone(&mut self, city: usize) -> Option<String> {
         let c = &cities()[city];
-        let code = c.area_codes.iter().copied().find(|a| self.taken[*a as usize] < LINES)?;
-        let n = self.taken[code as usize];
+        let (code, n) = c.area_codes.iter().find_map(|a| self.next_line(*a).map(|n| (*a, n)))?;
         self.taken[code as usize] += 1;
         // A permutation of the lines (7919 is prime to 10,000) starting somewhere of the
         // area code's own, so numbers neither count up nor repeat across area codes.
@@ -447,5 +463,28 @@ mod tests {
             assert_eq!(&phone[5..8], "555", "{phone} is not fictional");
         }
         assert_eq!(s.home_with_phone(&mut rng), None, "a number after every line was used");
+    }
+
+    #[test]
+    fn cells_hand_out_their_own_numbers() {
+        let numbers = |cell: Cell| {
+            let mut s = Settler::in_cell(1, cell);
+            let mut rng = Streams::new(1).rng("places", "phones");
+            std::iter::from_fn(move || s.home_with_phone(&mut rng).map(|(_, phone)| phone))
+                .collect::<Vec<_>>()
+        };
+        let mut only = Settler::new(1);
+        let mut rng = Streams::new(1).rng("places", "phones");
+        let first: Vec<String> = (0..100).map(|_| only.home_with_phone(&mut rng).unwrap().1).collect();
+        assert_eq!(numbers(Cell::ONLY)[..100], first[..], "one cell hands out what a settler always did");
+        let mut all = std::collections::BTreeSet::new();
+        for index in 0..3 {
+            let cell = numbers(Cell { index, count: 3 });
+            assert!(cell.len() >= 50_000 / 3, "cell {index} has {} numbers", cell.len());
+            for phone in cell {
+                assert!(all.insert(phone.clone()), "{phone} handed out by two cells");
+            }
+        }
+        assert_eq!(all.len(), 50_000, "the cells share every line between them");
     }
 }

@@ -480,7 +480,7 @@ mod tests {
         let mut all = std::collections::BTreeSet::new();
         for index in 0..3 {
             let cell = numbers(Cell { index, count: 3 });
-            assert!(cell.len() >= 50_000 / 3, "cell {index} has {} numbers", cell.len());
+            assert!(cell.len() >= 5 * (10_000 / 3), "cell {index} has {} numbers", cell.len());
             for phone in cell {
                 assert!(all.insert(phone.clone()), "{phone} handed out by two cells");
             }

@@ -808,3 +808,154 @@ pub fn corruptions(backend: sea_orm::DbBackend) -> Vec<Corruption> {
         ),
     ]
 }
+
+// Cells: the domain written as several small worlds of its own (`seedbed_seeds::cells`).
+
+/// The digest of tiny at scale 3, seed 7: three cells, the same on every backend
+/// (`seedbed bootstrap --profile tiny --scale 3 --seed 7` then `seedbed digest` prints it).
+pub const TINY_SCALE_3_SEED_7_DIGEST: &str = "696a0ded1f2afe435467af11bb90f4292089df7f0eaa3bc608df346dd8b66160";
+
+/// Tiny, seed 7, at `scale`: one cell at 1, three at 3.
+fn tiny_at(scale: f64) -> seedbed_seeds::SeedOptions {
+    seedbed_seeds::SeedOptions::new(7, Profile::Tiny, scale, seedbed_seeds::default_now()).unwrap()
+}
+
+/// The reference tables, which every cell refers to and which are written once.
+const REFERENCE_TABLES: [&str; 2] = ["seller_subscriptions", "system_settings"];
+
+backend_tests!(three_cells_make_one_domain_that_passes_check);
+/// Tiny at scale 3 is three cells: together they pass every check, hold the same data on
+/// every backend, and about three times tiny's rows, the reference rows once.
+async fn three_cells_make_one_domain_that_passes_check(backend: Backend) {
+    let domain = seedbed_registry::find("raffle").unwrap();
+    let (one, three) = (TestDb::new(backend).await, TestDb::new(backend).await);
+    let db = seeded(&three, domain, tiny_at(3.0)).await;
+    let failing = crate::seeding::failing_checks(&db, domain).await;
+    assert!(failing.is_empty(), "three cells on {backend:?}:\n  {}", failing.join("\n  "));
+    assert_eq!(
+        seedbed_seeds::digest(&db, domain.seeder).await.unwrap(),
+        TINY_SCALE_3_SEED_7_DIGEST,
+        "{backend:?} holds other data than the fixed three-cell digest"
+    );
+    let cells = seedbed_seeds::row_counts(&db, domain.seeder).await.unwrap();
+    let tiny =
+        seedbed_seeds::row_counts(&seeded(&one, domain, tiny_at(1.0)).await, domain.seeder).await.unwrap();
+    for ((table, n), (_, n1)) in cells.into_iter().zip(tiny) {
+        if REFERENCE_TABLES.contains(&table) {
+            assert_eq!(n, n1, "{table}: the reference rows are written once");
+        } else {
+            assert!(2 * n >= 5 * n1 && n <= 4 * n1, "{table}: {n} rows in three cells, {n1} in one");
+        }
+    }
+}
+
+/// The cell a user of a three-cell domain is in: the documented accounts are cell 0's, and
+/// the `n` of a generated address (`first.lastN@…`) is numbered across cells.
+fn cell_of(address: &str) -> usize {
+    let local = address.split('@').next().unwrap();
+    if address.ends_with("@raffle.example.com") {
+        return 0;
+    }
+    let digits = local.trim_start_matches(|c: char| !c.is_ascii_digit());
+    digits.parse::<usize>().unwrap_or_else(|_| panic!("{address} is not numbered")) % 3
+}
+
+async fn all<E: EntityTrait>(db: &DatabaseConnection) -> Vec<E::Model> {
+    E::find().all(db).await.unwrap()
+}
+
+/// Every row of `part` is in `whole`.
+fn within<M: PartialEq + std::fmt::Debug>(table: &str, part: &[M], whole: &[M]) {
+    assert!(!part.is_empty(), "{table}: no rows to compare");
+    for row in part {
+        assert!(whole.contains(row), "{table}: the one-cell row {row:?} is not in cell 0");
+    }
+}
+
+/// The cells of tiny at scale 3 are worlds of their own: whatever relates two users (a buyer
+/// and the raffle's seller, a winner, a credit for a raffle or an item, a transaction of a
+/// raffle) stays in one cell; cell 0 is exactly the one-cell world but for the numbers that
+/// are counted across cells (addresses, phone lines); and the reference rows are those the
+/// upsert of `seed --reference-only` inserts into an empty domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_cell_is_a_world_of_its_own() {
+    use std::collections::HashMap;
+    let domain = seedbed_registry::find("raffle").unwrap();
+    let (a, b, c) =
+        (TestDb::new(Backend::Sqlite).await, TestDb::new(Backend::Sqlite).await, TestDb::new(Backend::Sqlite).await);
+    let one = seeded(&a, domain, tiny_at(1.0)).await;
+    let three = seeded(&b, domain, tiny_at(3.0)).await;
+
+    let people = all::<users::Entity>(&three).await;
+    let cell: HashMap<Uuid, usize> = people.iter().map(|u| (u.id, cell_of(&u.email))).collect();
+    let tiny_users = all::<users::Entity>(&one).await.len();
+    for k in 0..3 {
+        assert_eq!(cell.values().filter(|c| **c == k).count(), tiny_users, "users of cell {k}");
+    }
+    let seller_user: HashMap<Uuid, Uuid> =
+        all::<sellers::Entity>(&three).await.into_iter().map(|s| (s.id, s.user_id)).collect();
+    let item_seller: HashMap<Uuid, Uuid> =
+        all::<items::Entity>(&three).await.into_iter().map(|i| (i.id, seller_user[&i.seller_id])).collect();
+    let raffles = all::<raffles::Entity>(&three).await;
+    let raffle_seller: HashMap<Uuid, Uuid> = raffles.iter().map(|r| (r.id, item_seller[&r.item_id])).collect();
+    let same = |what: &str, user: Uuid, other: Uuid| {
+        assert_eq!(cell[&user], cell[&other], "{what}: user {user} and user {other} are in different cells");
+    };
+    for r in &raffles {
+        if let Some(winner) = r.winner_id {
+            same("a raffle's winner and seller", winner, raffle_seller[&r.id]);
+        }
+    }
+    for p in all::<box_purchases::Entity>(&three).await {
+        same("a buyer and the raffle's seller", p.user_id, raffle_seller[&p.raffle_id]);
+    }
+    for t in all::<transactions::Entity>(&three).await {
+        if let Some(raffle) = t.raffle_id {
+            same("a transaction's user and its raffle's seller", t.user_id, raffle_seller[&raffle]);
+        }
+    }
+    for credit in all::<user_credits::Entity>(&three).await {
+        if let Some(raffle) = credit.raffle_id {
+            same("a credit's user and its raffle's seller", credit.user_id, raffle_seller[&raffle]);
+        }
+        if let Some(item) = credit.item_id {
+            same("a credit's user and its item's seller", credit.user_id, item_seller[&item]);
+        }
+    }
+
+    // Cell 0 is the one-cell world.
+    let counted_across_cells = |u: users::Model| users::Model { email: String::new(), phone: None, ..u };
+    let people_one: Vec<_> = all::<users::Entity>(&one).await.into_iter().map(counted_across_cells).collect();
+    let people_three: Vec<_> = people.into_iter().map(counted_across_cells).collect();
+    within("users", &people_one, &people_three);
+    within("sellers", &all::<sellers::Entity>(&one).await, &all::<sellers::Entity>(&three).await);
+    within("items", &all::<items::Entity>(&one).await, &all::<items::Entity>(&three).await);
+    within("raffles", &all::<raffles::Entity>(&one).await, &raffles);
+    within("transactions", &all::<transactions::Entity>(&one).await, &all::<transactions::Entity>(&three).await);
+    within("box_purchases", &all::<box_purchases::Entity>(&one).await, &all::<box_purchases::Entity>(&three).await);
+    within("user_credits", &all::<user_credits::Entity>(&one).await, &all::<user_credits::Entity>(&three).await);
+    within("notifications", &all::<notifications::Entity>(&one).await, &all::<notifications::Entity>(&three).await);
+
+    // The reference rows are the upsert's, but for who last set the settings: the admin.
+    let empty = c.migrated(domain).await;
+    seedbed_seeds::reference::apply(&empty, domain.seeder, seedbed_seeds::default_now(), false).await.unwrap();
+    let by_code = |mut rows: Vec<seller_subscriptions::Model>| {
+        rows.sort_by(|x, y| x.code.cmp(&y.code));
+        rows
+    };
+    assert_eq!(
+        by_code(all::<seller_subscriptions::Entity>(&three).await),
+        by_code(all::<seller_subscriptions::Entity>(&empty).await),
+        "the tiers"
+    );
+    let admin = all::<users::Entity>(&three).await.into_iter().find(|u| u.email == "admin@raffle.example.com");
+    let by_key = |rows: Vec<system_settings::Model>, by: Option<Uuid>| {
+        let mut rows: Vec<_> = rows.into_iter().map(|s| system_settings::Model { updated_by: by, ..s }).collect();
+        rows.sort_by(|x, y| x.key.cmp(&y.key));
+        rows
+    };
+    let settings = all::<system_settings::Entity>(&three).await;
+    let admin = admin.map(|u| u.id);
+    assert!(admin.is_some() && settings.iter().all(|s| s.updated_by == admin), "the admin set the settings");
+    assert_eq!(by_key(settings, None), by_key(all::<system_settings::Entity>(&empty).await, None), "the settings");
+}

@@ -1,10 +1,13 @@
-//! The raffle generator: parents first, then a time-ordered simulation of the money.
+//! The raffle generator: one cell's rows ([`crate::cells`]), parents first, then a
+//! time-ordered simulation of the cell's money (its users buy only in its raffles); the
+//! summaries over every cell come after the last ([`finish`]).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::Uuid;
 use sea_orm::{DbErr, Statement};
 use seedbed_raffle::enums::*;
 
+use super::ADMIN_EMAIL;
 use super::ledger::Ledger;
 use super::listings::{Item, Seller};
 use super::people::User;
@@ -73,21 +76,24 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     g.simulate().await?;
     g.catalogue().await?;
-    g.sessions().await?;
-    g.finish().await
+    g.sessions().await
+}
+
+/// What sums up every cell's rows, once, after the last ([`crate::Seeder::finish`]): every
+/// balance is the sum of its transactions, and the documented admin (cell 0's) is who last
+/// set the reference settings, which are written as their definition has them (no one).
+pub(super) async fn finish(ctx: &Ctx<'_>) -> Result<(), DbErr> {
+    // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
+    let balances = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
+    ctx.execute(Statement::from_string(ctx.backend, balances)).await?;
+    let settings = format!(
+        "UPDATE system_settings SET updated_by = (SELECT id FROM users WHERE email = '{ADMIN_EMAIL}') WHERE updated_by IS NULL"
+    );
+    ctx.execute(Statement::from_string(ctx.backend, settings)).await
 }
 
 impl Gen<'_, '_> {
     pub(super) fn opts(&self) -> crate::SeedOptions {
         self.ctx.opts
-    }
-
-    /// Every balance is the sum of its transactions: set them in one statement.
-    pub(super) async fn finish(&mut self) -> Result<(), DbErr> {
-        self.flush_money().await?;
-        // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
-        let sql = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
-        self.ctx.execute(Statement::from_string(self.ctx.backend, sql)).await?;
-        Ok(())
     }
 }

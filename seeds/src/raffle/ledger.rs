@@ -41,6 +41,16 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
+    /// Shows the books' tables in the progress display, once a run (sizes unknown until
+    /// the money is simulated).
+    pub(super) fn announce(&self, ctx: &Ctx<'_>) {
+        let _ = ctx.sink::<transactions::Entity>(0);
+        let _ = ctx.sink::<box_purchases::Entity>(0);
+        let _ = ctx.sink::<user_credits::Entity>(0);
+        let _ = ctx.sink::<notifications::Entity>(0);
+        let _ = ctx.sink::<audit_logs::Entity>(0);
+    }
+
     pub(super) fn new(ctx: &Ctx<'_>, base: DateTime<Utc>) -> Self {
         Ledger {
             transactions: Book::new(ctx, base),

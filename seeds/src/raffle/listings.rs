@@ -41,12 +41,16 @@ pub(super) struct Item {
 impl Gen<'_, '_> {
     pub(super) async fn subscriptions(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
-        // The reference tiers, the same rows `seed --reference-only` writes.
+        // The reference tiers, the same rows `seed --reference-only` inserts: every cell's
+        // sellers refer to them, one cell writes them.
         let rows = super::reference::tiers(self.now);
-        let mut sink = ctx.sink::<seller_subscriptions::Entity>(rows.len() as u64);
+        let writes = ctx.writes_reference;
+        let mut sink = ctx.sink::<seller_subscriptions::Entity>(if writes { rows.len() as u64 } else { 0 });
         for row in &rows {
             self.tiers.push(row.id);
-            ctx.put(&mut sink, row).await?;
+            if writes {
+                ctx.put(&mut sink, row).await?;
+            }
         }
         ctx.close(&mut sink).await?;
         Ok(())
@@ -212,14 +216,16 @@ impl Gen<'_, '_> {
         }
         ctx.close(&mut sink).await?;
 
-        // The reference settings, the same rows `seed --reference-only` writes, last set by
-        // the admin here: who changed a setting is not the definition's to say (the upsert
-        // leaves `updated_by` alone), and sample data covers the key to users.
-        let settings = super::reference::settings(self.now);
+        // The reference settings, the same rows `seed --reference-only` inserts (set by no
+        // one), from the cell that writes reference rows. The documented admin becomes who
+        // last set them once every cell is written ([`super::generator::finish`]): who changed
+        // a setting is not the definition's to say (the upsert leaves `updated_by` alone),
+        // and sample data covers the key to users.
+        let writes = ctx.writes_reference;
+        let settings = if writes { super::reference::settings(self.now) } else { Vec::new() };
         let mut sink = ctx.sink::<system_settings::Entity>(settings.len() as u64);
-        for row in settings {
-            let row = system_settings::Model { updated_by: Some(self.users[0].id), ..row };
-            ctx.put(&mut sink, &row).await?;
+        for row in &settings {
+            ctx.put(&mut sink, row).await?;
         }
         ctx.close(&mut sink).await?;
         Ok(())

@@ -7,6 +7,11 @@
 //! losing buyers receive store credit. Money is simulated in time order across all raffles,
 //! so every transaction's `balance_after` is the running balance and each user's `balance`
 //! is the sum of their transactions.
+//!
+//! The data is made of cells ([`crate::cells`]): each a world of its own users, sellers,
+//! raffles and money, whose first three users are the cell's admin, seller and keen customer
+//! (cell 0's are the documented accounts). Every cell refers to the same reference tiers;
+//! cell 0 writes them and the settings, unless a sharded seeding has upserted them.
 
 mod generator;
 mod ledger;
@@ -101,6 +106,10 @@ impl Seeder for RaffleSeeder {
 
     async fn generate(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
         generator::generate(ctx).await
+    }
+
+    async fn finish(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        generator::finish(ctx).await
     }
 }
 

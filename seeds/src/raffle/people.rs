@@ -44,7 +44,7 @@ impl Gen<'_, '_> {
         let oldest = self.now - Duration::days(365);
         // Homes from a stream of their own; a phone number, when there is one, is local.
         let mut homes = ctx.streams.rng(DOMAIN, "homes");
-        let mut settler = Settler::new(cities().len());
+        let mut settler = Settler::in_cell(cities().len(), ctx.cell);
         for i in 0..n {
             let id = ids.next(&mut rng);
             let (city, phone) = if homes.percent(60) {
@@ -57,12 +57,18 @@ impl Gen<'_, '_> {
             };
             let zone = cities()[city].zone;
             let (first, last) = (rng.first_name(), rng.last_name());
+            // Numbered across cells: no two cells make the same address.
+            let generated = email(&first, &last, ctx.cell.number(i));
+            // The first three are the cell's admin, seller and keen customer: in cell 0 the
+            // documented accounts, elsewhere people like any other.
+            let documented =
+                |address: &str| if ctx.cell.is_first() { address.to_owned() } else { generated.clone() };
             let (address, role, created) = match i {
-                0 => (ADMIN_EMAIL.to_owned(), UserRole::Admin, oldest),
-                1 => (SELLER_EMAIL.to_owned(), UserRole::Seller, oldest),
-                2 => (CUSTOMER_EMAIL.to_owned(), UserRole::User, oldest),
+                0 => (documented(ADMIN_EMAIL), UserRole::Admin, oldest),
+                1 => (documented(SELLER_EMAIL), UserRole::Seller, oldest),
+                2 => (documented(CUSTOMER_EMAIL), UserRole::User, oldest),
                 _ => (
-                    email(&first, &last, i),
+                    generated,
                     rng.cover(
                         i - 3,
                         &[
@@ -182,6 +188,7 @@ impl Gen<'_, '_> {
             }
         }
         ctx.close(&mut sink).await?;
-        self.flush_money().await
+        self.flush_money().await?;
+        ctx.close(&mut self.ledger.audit.rows).await
     }
 }

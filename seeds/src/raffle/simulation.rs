@@ -28,9 +28,7 @@ impl Gen<'_, '_> {
     /// The money, in time order across every raffle.
     pub(super) async fn simulate(&mut self) -> Result<(), DbErr> {
         let ctx = self.ctx;
-        for table in ["transactions", "box_purchases", "user_credits", "notifications", "audit_logs"] {
-            ctx.progress.start(table, 0);
-        }
+        self.ledger.announce(ctx);
         // Welcome credits, at sign-up.
         for u in 3..self.users.len() {
             if u == 3 || self.ledger.credit_rng.percent(15) {
@@ -181,10 +179,12 @@ impl Gen<'_, '_> {
             .await?;
         }
         self.flush_money().await?;
-        for table in ["transactions", "box_purchases", "user_credits", "notifications", "audit_logs"] {
-            ctx.progress.finish(table);
-        }
-        Ok(())
+        let books = &mut self.ledger;
+        ctx.close(&mut books.transactions.rows).await?;
+        ctx.close(&mut books.purchases.rows).await?;
+        ctx.close(&mut books.credits.rows).await?;
+        // The audit trail goes on with the sessions' sign-ins.
+        ctx.close(&mut books.notifications.rows).await
     }
 
     pub(super) async fn end_raffle(

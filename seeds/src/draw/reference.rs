@@ -3,10 +3,11 @@
 //! code: a change here reaches every database at its next `seed --reference-only`.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DatabaseTransaction, DbErr};
+use sea_orm::{DatabaseTransaction, DbErr, EntityTrait};
 use seedbed_draw::{draw_categories, plans};
 use serde_json::json;
 
+use crate::Ctx;
 use crate::reference::{self, Outcome, Table};
 
 /// The categories, in id order: slug, name, description. Version 1.3.0's backfill creates
@@ -68,6 +69,16 @@ pub(super) fn plans(now: DateTime<Utc>) -> Vec<plans::Model> {
             created_at: now - Duration::days(365),
         })
         .collect()
+}
+
+/// Writes a reference table's rows in the cell that writes them; every cell closes the table.
+pub(super) async fn write<E: EntityTrait>(ctx: &Ctx<'_>, rows: Vec<E::Model>) -> Result<(), DbErr> {
+    let rows = if ctx.writes_reference { rows } else { Vec::new() };
+    let mut sink = ctx.sink::<E>(rows.len() as u64);
+    for row in &rows {
+        ctx.put(&mut sink, row).await?;
+    }
+    ctx.close(&mut sink).await
 }
 
 pub(super) async fn upsert(

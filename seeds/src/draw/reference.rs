@@ -3,7 +3,7 @@
 //! code: a change here reaches every database at its next `seed --reference-only`.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, Statement};
 use seedbed_draw::{draw_categories, plans};
 use serde_json::json;
 
@@ -81,12 +81,32 @@ pub(super) async fn write<E: EntityTrait>(ctx: &Ctx<'_>, rows: Vec<E::Model>) ->
     ctx.close(&mut sink).await
 }
 
+/// How an upsert keys the rows it inserts into `E`: into an empty table with the keys defined
+/// here, which are the ones `seed` writes and its draws and subscriptions refer to, whatever
+/// an earlier seeding left the table's sequence at; beside rows the database keyed, as it
+/// goes on keying them (a defined key may be taken).
+async fn serial<E: EntityTrait>(txn: &DatabaseTransaction) -> Result<Option<&'static str>, DbErr> {
+    Ok(E::find().one(txn).await?.map(|_| "id"))
+}
+
+/// Moves PostgreSQL's sequence of `table` past the keys just inserted with their values.
+async fn move_sequence(txn: &DatabaseTransaction, table: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        );
+        txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn upsert(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     write: bool,
 ) -> Result<Outcome, DbErr> {
     let mut out = Outcome::default();
+    let keyed = serial::<draw_categories::Entity>(txn).await?;
     Table::<draw_categories::Model> {
         name: "draw_categories",
         key: ("slug", |m| m.slug.clone()),
@@ -101,10 +121,14 @@ pub(super) async fn upsert(
             new.id = old.id;
             new.created_at = old.created_at;
         },
-        serial: Some("id"),
+        serial: keyed,
     }
     .upsert::<draw_categories::Entity>(txn, categories(now), now, write, &mut out)
     .await?;
+    if keyed.is_none() && write {
+        move_sequence(txn, "draw_categories").await?;
+    }
+    let keyed = serial::<plans::Entity>(txn).await?;
     Table::<plans::Model> {
         name: "plans",
         key: ("slug", |m| m.slug.clone()),
@@ -122,9 +146,12 @@ pub(super) async fn upsert(
             new.id = old.id;
             new.created_at = old.created_at;
         },
-        serial: Some("id"),
+        serial: keyed,
     }
     .upsert::<plans::Entity>(txn, plans(now), now, write, &mut out)
     .await?;
+    if keyed.is_none() && write {
+        move_sequence(txn, "plans").await?;
+    }
     Ok(out)
 }

@@ -246,3 +246,38 @@ async fn a_reference_row_stored_under_another_key_is_updated_under_that_key(back
     assert_eq!(count(&db, kept).await, 1, "the daily category left key 77\n{}", show(&out));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM draw_categories").await, 4, "{}", show(&out));
 }
+
+backend_tests!(draw_reference_rows_upserted_into_an_emptied_domain_are_the_seeded_ones);
+async fn draw_reference_rows_upserted_into_an_emptied_domain_are_the_seeded_ones(backend: Backend) {
+    // A sharded seeding upserts the reference rows into an empty domain, and its cells refer
+    // to them by the keys `seed` gives them: the upsert must insert exactly those rows, even
+    // where an earlier seeding moved the tables' sequences.
+    use sea_orm::EntityTrait;
+    use seedbed_draw::{draw_categories, plans};
+
+    let t = TestDb::new(backend).await;
+    let draw = domain("draw");
+    let db = seeded(&t, draw, options(Profile::Tiny, 7)).await;
+    let categories = draw_categories::Entity::find().all(&db).await.unwrap();
+    let plans = plans::Entity::find().all(&db).await.unwrap();
+    for table in draw.seeder.tables().iter().rev() {
+        let sql = format!("DELETE FROM {}", table.name());
+        db.execute_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    }
+    let now = seedbed_seeds::default_now();
+    let outcome = seedbed_seeds::reference::apply(&db, draw.seeder, now, false).await.unwrap();
+    assert_eq!(outcome.inserts(), 8, "{outcome:?}");
+    assert_eq!(draw_categories::Entity::find().all(&db).await.unwrap(), categories);
+    assert_eq!(plans::Entity::find().all(&db).await.unwrap(), plans);
+    // And the application's next category is keyed past them, here and in a domain never
+    // seeded, whose sequences had not moved.
+    let fresh = TestDb::new(backend).await;
+    let never_seeded = fresh.migrated(draw).await;
+    seedbed_seeds::reference::apply(&never_seeded, draw.seeder, now, false).await.unwrap();
+    for db in [&db, &never_seeded] {
+        let insert = "INSERT INTO draw_categories (slug, name, sort_order) VALUES ('extra', 'Extra', 5)";
+        db.execute_raw(Statement::from_string(db.get_database_backend(), insert)).await.unwrap();
+        let keyed = "SELECT COUNT(*) FROM draw_categories WHERE slug = 'extra' AND id = 5";
+        assert_eq!(count(db, keyed).await, 1);
+    }
+}

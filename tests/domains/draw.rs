@@ -627,3 +627,93 @@ pub fn corruptions(_backend: sea_orm::DbBackend) -> Vec<Corruption> {
         ),
     ]
 }
+
+/// Cells (`seeds/src/cells.rs`): `tiny --scale 3` is three tiny cells of draw, each a world of
+/// its own. Its digest, fixed here like [`TINY_SEED_7_DIGEST`], is the same on every backend.
+pub const TINY_3_CELLS_SEED_7_DIGEST: &str = "b98be363f327def4f0881cde2aa83bb02fcb2322004b8f7070ec227088344a39";
+
+mod cells {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+    use seedbed_core::Backend;
+    use seedbed_seeds::{Profile, Quiet, SeedOptions, default_now};
+
+    use crate::seeding::{failing_checks, seeded};
+    use crate::util::{TestDb, backend_tests};
+
+    fn draw() -> &'static seedbed_registry::Domain {
+        seedbed_registry::find("draw").expect("draw is registered")
+    }
+
+    async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .expect("one row")
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    }
+
+    /// Every user's rows, by the cell their integer keys place them in: a user in more than
+    /// one cell is a reference across cells.
+    const USERS_IN_TWO_CELLS: &str = "SELECT COUNT(*) FROM (SELECT u FROM ( \
+        SELECT user_id AS u, (id - 1) % 3 AS c FROM participations \
+        UNION ALL SELECT user_id, (id - 1) % 3 FROM transactions \
+        UNION ALL SELECT user_id, (id - 1) % 3 FROM winners \
+        UNION ALL SELECT winner_id, (id - 1) % 3 FROM draws WHERE winner_id IS NOT NULL \
+        UNION ALL SELECT requester_id, (id - 1) % 3 FROM friend_requests \
+        UNION ALL SELECT addressee_id, (id - 1) % 3 FROM friend_requests \
+        UNION ALL SELECT user_id, (id - 1) % 3 FROM shares \
+        UNION ALL SELECT friend_id, (id - 1) % 3 FROM shares WHERE friend_id IS NOT NULL \
+        UNION ALL SELECT referrer_id, (id - 1) % 3 FROM referrals \
+        UNION ALL SELECT referred_id, (id - 1) % 3 FROM referrals WHERE referred_id IS NOT NULL \
+        UNION ALL SELECT user_id, (id - 1) % 3 FROM subscriptions \
+        ) homes GROUP BY u HAVING COUNT(DISTINCT c) > 1) strays";
+
+    /// Integer references whose row and target are in different cells.
+    const KEYS_ACROSS_CELLS: &str = "SELECT COUNT(*) FROM ( \
+        SELECT id, draw_id AS r FROM participations \
+        UNION ALL SELECT id, draw_id FROM transactions WHERE draw_id IS NOT NULL \
+        UNION ALL SELECT id, draw_id FROM winners \
+        UNION ALL SELECT id, draw_id FROM shares WHERE draw_id IS NOT NULL \
+        UNION ALL SELECT id, winner_id FROM shares WHERE winner_id IS NOT NULL \
+        UNION ALL SELECT id, reward_transaction_id FROM referrals WHERE reward_transaction_id IS NOT NULL \
+        UNION ALL SELECT id, subscription_id FROM subscription_payments \
+        UNION ALL SELECT id, transaction_id FROM subscription_payments \
+        ) refs WHERE (id - 1) % 3 <> (r - 1) % 3";
+
+    backend_tests!(three_tiny_cells_pass_check_with_one_digest_and_refer_within_their_cell);
+    async fn three_tiny_cells_pass_check_with_one_digest_and_refer_within_their_cell(backend: Backend) {
+        let t = TestDb::new(backend).await;
+        let seeder = draw().seeder;
+        let opts = SeedOptions::new(7, Profile::Tiny, 3.0, default_now()).unwrap();
+        let db = seeded(&t, draw(), opts).await;
+        let failing = failing_checks(&db, draw()).await;
+        assert!(failing.is_empty(), "3 tiny cells on {backend:?}:\n  {}", failing.join("\n  "));
+        let digest = seedbed_seeds::digest(&db, seeder).await.unwrap();
+        assert_eq!(digest, super::TINY_3_CELLS_SEED_7_DIGEST, "3 tiny cells on {backend:?}");
+
+        // Every cell has draws, and nothing refers to another cell's rows.
+        assert_eq!(count(&db, "SELECT COUNT(DISTINCT (id - 1) % 3) FROM draws").await, 3, "draws of 3 cells");
+        assert_eq!(count(&db, USERS_IN_TWO_CELLS).await, 0, "players whose rows are in two cells");
+        assert_eq!(count(&db, KEYS_ACROSS_CELLS).await, 0, "keys that name another cell's row");
+        // The documented accounts and their one-off rows are cell 0's alone.
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM users WHERE id LIKE 'seed|%'").await, 3);
+        let legacy = "SELECT COUNT(*) FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE p.slug = 'vip_legacy'";
+        assert_eq!(count(&db, legacy).await, 1, "only the admin is on the legacy plan");
+
+        // About three times one tiny cell's rows; the reference rows once.
+        let cells = seedbed_seeds::row_counts(&db, seeder).await.unwrap();
+        let hash = seedbed_seeds::accounts::dev_password_hash();
+        let one = SeedOptions::new(7, Profile::Tiny, 1.0, default_now()).unwrap();
+        seedbed_seeds::seed(&db, seeder, one, true, &Quiet, &hash).await.unwrap();
+        let single = seedbed_seeds::row_counts(&db, seeder).await.unwrap();
+        for ((table, three), (_, one)) in cells.iter().zip(&single) {
+            let (three, one) = (*three as f64, *one as f64);
+            if ["draw_categories", "plans"].contains(table) {
+                assert_eq!(three, one, "{table}: reference rows written once");
+            } else {
+                assert!((2.0 * one..=4.0 * one).contains(&three), "{table}: {three} rows in 3 cells, {one} in one");
+            }
+        }
+    }
+}

@@ -116,6 +116,10 @@ impl Seeder for DrawSeeder {
         generate(ctx).await
     }
 
+    async fn finish(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
+        summarise(ctx).await
+    }
+
     async fn reference(
         &self,
         txn: &sea_orm::DatabaseTransaction,
@@ -134,6 +138,26 @@ fn category_of(kind: &str) -> i32 {
         "Mega" => 4,
         _ => 1,
     }
+}
+
+/// Whether the `i`-th player of the cell is one of the documented accounts: the first three
+/// of cell 0.
+fn documented(ctx: &Ctx<'_>, i: usize) -> bool {
+    ctx.cell.is_first() && i < 3
+}
+
+/// The auth provider's subject number of the cell's `i`-th player: eight random digits, then
+/// three of `i`. The random part is congruent to the cell's index modulo the cell count, so
+/// two cells never give the same subject (one cell keeps the number as drawn).
+fn subject(ctx: &Ctx<'_>, drawn: i64, i: usize) -> i64 {
+    let (count, index) = (i64::from(ctx.cell.count), i64::from(ctx.cell.index));
+    let mut high = drawn - drawn % count + index;
+    if high < 10_000_000 {
+        high += count;
+    } else if high > 99_999_999 {
+        high -= count;
+    }
+    high * 1000 + i as i64 % 1000
 }
 
 struct Player {
@@ -252,19 +276,29 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut sink = ctx.sink::<users::Entity>(n as u64);
     for i in 0..n {
         let (first, last) = (rng.first_name(), rng.last_name());
+        // The documented accounts are cell 0's first players; other cells' first are anyone.
         let (id, address, created) = match i {
-            0 => (ADMIN_ID.to_owned(), Some("admin@draw.example.com".to_owned()), oldest),
-            1 => (WINNER_ID.to_owned(), Some("winner@draw.example.com".to_owned()), oldest),
-            2 => (PLAYER_ID.to_owned(), Some("player@draw.example.com".to_owned()), oldest),
+            0 if documented(ctx, i) => {
+                (ADMIN_ID.to_owned(), Some("admin@draw.example.com".to_owned()), oldest)
+            }
+            1 if documented(ctx, i) => {
+                (WINNER_ID.to_owned(), Some("winner@draw.example.com".to_owned()), oldest)
+            }
+            2 if documented(ctx, i) => {
+                (PLAYER_ID.to_owned(), Some("player@draw.example.com".to_owned()), oldest)
+            }
             _ => (
-                format!("replit|{}", rng.between(10_000_000, 99_999_999) * 1000 + i as i64 % 1000),
-                rng.percent(90).then(|| email(&first, &last, i)),
+                format!("replit|{}", subject(ctx, rng.between(10_000_000, 99_999_999), i)),
+                rng.percent(90).then(|| email(&first, &last, ctx.cell.number(i))),
                 oldest,
             ),
         };
         let zone = home_of(ctx.opts.seed, DOMAIN, &id).zone;
-        let created =
-            if i < 3 { created } else { rhythm.time(&mut rng, oldest, now - Duration::days(7), zone) };
+        let created = if documented(ctx, i) {
+            created
+        } else {
+            rhythm.time(&mut rng, oldest, now - Duration::days(7), zone)
+        };
         emails.push(address.clone());
         let row = users::Model {
             id: id.clone(),
@@ -279,7 +313,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             total_wins: 0,
             total_earnings: Decimal::ZERO,
             current_streak: 0,
-            is_vip: i == 0 || rng.percent(5),
+            is_vip: (documented(ctx, i) && i == 0) || rng.percent(5),
             created_at: created,
             updated_at: created,
         };
@@ -291,9 +325,13 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut rng = ctx.streams.rng(DOMAIN, "sessions");
     let mut sink = ctx.sink::<sessions::Entity>(n as u64);
     for (i, p) in players.iter().enumerate() {
-        for k in 0..(if i < 3 { 2 } else { rng.between(0, 2) }) {
+        for k in 0..(if documented(ctx, i) { 2 } else { rng.between(0, 2) }) {
             let created = rhythm.time(&mut rng, p.created, now - Duration::hours(1), p.zone);
-            let expire = if k == 0 && i < 3 { now + Duration::days(7) } else { created + Duration::days(7) };
+            let expire = if k == 0 && documented(ctx, i) {
+                now + Duration::days(7)
+            } else {
+                created + Duration::days(7)
+            };
             ctx.put(&mut sink, &sessions::Model {
                     sid: rng.hex(32),
                     sess: json!({
@@ -341,13 +379,9 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     }
     ctx.close(&mut sink).await?;
 
-    // Categories (version 1.3.0): the four a draw's title picks from.
-    let rows = reference::categories(now);
-    let mut sink = ctx.sink::<draw_categories::Entity>(rows.len() as u64);
-    for row in &rows {
-        ctx.put(&mut sink, row).await?;
-    }
-    ctx.close(&mut sink).await?;
+    // Categories (version 1.3.0): the four a draw's title picks from, which every cell refers
+    // to by key and one writes.
+    reference::write::<draw_categories::Entity>(ctx, reference::categories(now)).await?;
 
     // Draws: most are past (drawn, one winner), the rest upcoming.
     let mut pool_rng = ctx.streams.rng(DOMAIN, "activity");
@@ -355,7 +389,10 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     // joined last month would have had few draws to enter.
     let joined: Vec<DateTime<Utc>> = players.iter().map(|p| p.created).collect();
     let mut weights = keen_early(&mut pool_rng, &joined);
-    weights[1] = weights.iter().max().copied().unwrap_or(1);
+    if ctx.cell.is_first() {
+        // The documented winner is among the keenest.
+        weights[1] = weights.iter().max().copied().unwrap_or(1);
+    }
     let pool = Pool::new((0..n).collect(), &weights);
     let draws_n = ctx.opts.count(8, 300);
     let platform = zone_named("America/New_York").expect("a zone of the gazetteer");
@@ -378,7 +415,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             rng.between(0, max as i64 - 1)
         } as i32;
         plans.push(Plan {
-            id: i as i32 + 1,
+            id: ctx.cell.key32(i as i32 + 1),
             created,
             draw_time,
             fee: if i == 0 || rng.percent(10) { 0 } else { [5, 10, 10, 20, 25, 50][rng.below(6)] },
@@ -406,7 +443,8 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         plan.entrants = entrants.len() as i32;
         if plan.past && !entrants.is_empty() {
             let mut pick = ctx.streams.rng(DOMAIN, &format!("winners#{i}"));
-            plan.winner = Some(if i == 0 && entrants.contains(&1) { 1 } else { *pick.pick(&entrants) });
+            let documented_winner = ctx.cell.is_first() && i == 0 && entrants.contains(&1);
+            plan.winner = Some(if documented_winner { 1 } else { *pick.pick(&entrants) });
         }
     }
     let premium = premium::premium_draws(ctx, &plans, now, oldest, first_entry.map(|(_, d)| d));
@@ -499,7 +537,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                   text: String| {
         players[p].coins += amount;
         let row = transactions::Model {
-            id: next_tx,
+            id: ctx.cell.key32(next_tx),
             user_id: players[p].id.clone(),
             kind,
             amount,
@@ -543,7 +581,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
                 }
                 entered.push((d, p, at));
                 full |= parts.push(&participations::Model {
-                    id: next_part,
+                    id: ctx.cell.key32(next_part),
                     user_id: players[p].id.clone(),
                     draw_id: plan.id,
                     participated_at: at,
@@ -585,7 +623,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let mut wins = Vec::new();
     for (d, p) in plans.iter().enumerate() {
         if p.winner.is_some() {
-            wins.push((wins.len() as i32 + 1, d));
+            wins.push((ctx.cell.key32(wins.len() as i32 + 1), d));
         }
     }
     let world = World { players: &players, emails, draws: &plans, wins, entries: &entered, now, oldest };
@@ -604,7 +642,7 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         ctx.put(
             &mut sink,
             &winners::Model {
-                id: next_id,
+                id: ctx.cell.key32(next_id),
                 user_id: players[w].id.clone(),
                 draw_id: p.id,
                 prize_amount: p.prize,
@@ -622,8 +660,13 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     social::write(ctx, social).await?;
     premium::write(ctx, &world, premium).await?;
 
-    // The statistics summarise the rows just written.
-    let streak_since = Value::from(now - Duration::days(30));
+    Ok(())
+}
+
+/// The users' statistics from the rows of every cell, and the sequences moved past the seeded
+/// keys: once, after the last cell.
+async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
+    let streak_since = Value::from(ctx.opts.now - Duration::days(30));
     let placeholder = if ctx.backend == DbBackend::Postgres { "$1" } else { "?" };
     let sql = format!(
         "UPDATE users SET \

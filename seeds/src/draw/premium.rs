@@ -16,6 +16,7 @@ use seedbed_draw::{plans, subscription_payments, subscriptions, transactions};
 
 use super::{DOMAIN, Plan, World};
 use crate::Ctx;
+use crate::cells::Cell;
 use crate::stream::{DAY, Rng};
 
 pub use super::reference::PLANS;
@@ -59,6 +60,7 @@ pub(super) struct Premium {
 }
 
 struct Builder<'a> {
+    cell: Cell,
     w: &'a World<'a>,
     next_tx: &'a mut i32,
     out: Premium,
@@ -77,7 +79,7 @@ impl Builder<'_> {
         rng: &mut Rng,
     ) {
         let (_, name, price, days, _) = PLANS[plan];
-        let id = self.out.subscriptions.len() as i32 + 1;
+        let id = self.cell.key32(self.out.subscriptions.len() as i32 + 1);
         let period = Duration::days(days as i64);
         let player = &self.w.players[user];
         for k in 0..periods {
@@ -90,7 +92,7 @@ impl Builder<'_> {
                 (TransactionType::SubscriptionPayment, -price, format!("{name}, period {}", k + 1)),
             ] {
                 self.out.ledger.push(transactions::Model {
-                    id: *self.next_tx,
+                    id: self.cell.key32(*self.next_tx),
                     user_id: player.id.clone(),
                     kind,
                     amount,
@@ -101,9 +103,9 @@ impl Builder<'_> {
                 *self.next_tx += 1;
             }
             self.out.payments.push(subscription_payments::Model {
-                id: self.out.payments.len() as i32 + 1,
+                id: self.cell.key32(self.out.payments.len() as i32 + 1),
                 subscription_id: id,
-                transaction_id: *self.next_tx - 1,
+                transaction_id: self.cell.key32(*self.next_tx - 1),
                 period_start: at,
                 period_end: at + period,
             });
@@ -135,7 +137,7 @@ fn periods_to(start: DateTime<Utc>, until: DateTime<Utc>, days: i32) -> i64 {
     (until - start).num_seconds().max(0) / (days as i64 * DAY) + 1
 }
 
-/// Plans every subscription and payment; `next_tx` is the ledger's next key.
+/// Plans every subscription and payment; `next_tx` is the cell's next ledger entry (1-based).
 pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Premium {
     let mut rng = ctx.streams.rng(DOMAIN, "subscriptions");
     // The span of each player's entries to premium draws.
@@ -148,6 +150,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Premium {
         }
     }
     let mut b = Builder {
+        cell: ctx.cell,
         w,
         next_tx,
         out: Premium { subscriptions: Vec::new(), payments: Vec::new(), ledger: Vec::new() },
@@ -160,7 +163,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Premium {
             Some((first, _)) => (first - rng.seconds(3600, 3 * DAY)).max(p.created),
             None => rng.time_between(p.created, latest),
         };
-        if i == 0 {
+        if ctx.cell.is_first() && i == 0 {
             // The admin tried Premium first, then has been VIP ever since: key 1 is a lapsed
             // free subscription, and the active one is the legacy plan's.
             let trial = Duration::days(PLANS[TRIAL].3 as i64);
@@ -190,12 +193,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Premium {
 /// Writes the plans and the subscriptions (their ledger entries are already written).
 pub(super) async fn write(ctx: &Ctx<'_>, w: &World<'_>, p: Premium) -> Result<(), DbErr> {
     // The reference plans, the same rows `seed --reference-only` writes.
-    let rows = super::reference::plans(w.now);
-    let mut sink = ctx.sink::<plans::Entity>(rows.len() as u64);
-    for row in &rows {
-        ctx.put(&mut sink, row).await?;
-    }
-    ctx.close(&mut sink).await?;
+    super::reference::write::<plans::Entity>(ctx, super::reference::plans(w.now)).await?;
     let mut sink = ctx.sink::<subscriptions::Entity>(p.subscriptions.len() as u64);
     for row in &p.subscriptions {
         ctx.put(&mut sink, row).await?;

@@ -3,10 +3,11 @@
 //! code: a change here reaches every database at its next `seed --reference-only`.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, Statement};
 use seedbed_draw::{draw_categories, plans};
 use serde_json::json;
 
+use crate::Ctx;
 use crate::reference::{self, Outcome, Table};
 
 /// The categories, in id order: slug, name, description. Version 1.3.0's backfill creates
@@ -70,12 +71,42 @@ pub(super) fn plans(now: DateTime<Utc>) -> Vec<plans::Model> {
         .collect()
 }
 
+/// Writes a reference table's rows in the cell that writes them; every cell closes the table.
+pub(super) async fn write<E: EntityTrait>(ctx: &Ctx<'_>, rows: Vec<E::Model>) -> Result<(), DbErr> {
+    let rows = if ctx.writes_reference { rows } else { Vec::new() };
+    let mut sink = ctx.sink::<E>(rows.len() as u64);
+    for row in &rows {
+        ctx.put(&mut sink, row).await?;
+    }
+    ctx.close(&mut sink).await
+}
+
+/// How an upsert keys the rows it inserts into `E`: into an empty table with the keys defined
+/// here, which are the ones `seed` writes and its draws and subscriptions refer to, whatever
+/// an earlier seeding left the table's sequence at; beside rows the database keyed, as it
+/// goes on keying them (a defined key may be taken).
+async fn serial<E: EntityTrait>(txn: &DatabaseTransaction) -> Result<Option<&'static str>, DbErr> {
+    Ok(E::find().one(txn).await?.map(|_| "id"))
+}
+
+/// Moves PostgreSQL's sequence of `table` past the keys just inserted with their values.
+async fn move_sequence(txn: &DatabaseTransaction, table: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        );
+        txn.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn upsert(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     write: bool,
 ) -> Result<Outcome, DbErr> {
     let mut out = Outcome::default();
+    let keyed = serial::<draw_categories::Entity>(txn).await?;
     Table::<draw_categories::Model> {
         name: "draw_categories",
         key: ("slug", |m| m.slug.clone()),
@@ -90,10 +121,14 @@ pub(super) async fn upsert(
             new.id = old.id;
             new.created_at = old.created_at;
         },
-        serial: Some("id"),
+        serial: keyed,
     }
     .upsert::<draw_categories::Entity>(txn, categories(now), now, write, &mut out)
     .await?;
+    if keyed.is_none() && write {
+        move_sequence(txn, "draw_categories").await?;
+    }
+    let keyed = serial::<plans::Entity>(txn).await?;
     Table::<plans::Model> {
         name: "plans",
         key: ("slug", |m| m.slug.clone()),
@@ -111,9 +146,12 @@ pub(super) async fn upsert(
             new.id = old.id;
             new.created_at = old.created_at;
         },
-        serial: Some("id"),
+        serial: keyed,
     }
     .upsert::<plans::Entity>(txn, plans(now), now, write, &mut out)
     .await?;
+    if keyed.is_none() && write {
+        move_sequence(txn, "plans").await?;
+    }
     Ok(out)
 }

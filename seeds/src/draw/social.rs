@@ -27,7 +27,7 @@ pub(super) struct Social {
     pub rewards: Vec<transactions::Model>,
 }
 
-/// Plans every social row; `next_tx` is the ledger's next key.
+/// Plans every social row; `next_tx` is the cell's next ledger entry (1-based).
 pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
     let n = w.players.len();
     let last = w.now - Duration::minutes(1);
@@ -64,7 +64,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
             friends.push((a, b));
         }
         requests.push(friend_requests::Model {
-            id: requests.len() as i32 + 1,
+            id: ctx.cell.key32(requests.len() as i32 + 1),
             requester_id: w.players[a].id.clone(),
             addressee_id: w.players[b].id.clone(),
             status,
@@ -126,7 +126,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
         };
         let from = since.max(w.players[user].created);
         out.push(shares::Model {
-            id: i as i32 + 1,
+            id: ctx.cell.key32(i as i32 + 1),
             user_id: w.players[user].id.clone(),
             draw_id: draw,
             winner_id: winner,
@@ -144,7 +144,8 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
     let mut refs = Vec::with_capacity(want);
     let mut rewards = Vec::new();
     for i in 0..want {
-        let id = i as i32 + 1;
+        // The key makes the code unique across cells.
+        let id = ctx.cell.key32(i as i32 + 1);
         let code = format!("R{id:06}{}", rng.hex(6).to_uppercase());
         let mut status = rng.cover(
             i,
@@ -163,7 +164,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
             if let (Some(j), Some(r)) = (friend, referrer) {
                 referred.insert(j);
                 let joined = w.players[j].created;
-                let tx = *next_tx;
+                let tx = ctx.cell.key32(*next_tx);
                 *next_tx += 1;
                 rewards.push(transactions::Model {
                     id: tx,
@@ -201,7 +202,8 @@ pub(super) fn plan(ctx: &Ctx<'_>, w: &World<'_>, next_tx: &mut i32) -> Social {
             id,
             referrer_id: w.players[r].id.clone(),
             code,
-            invited_email: Some(email("invited", "friend", n + i)),
+            // Past every player's number, in every cell: nobody's address.
+            invited_email: Some(email("invited", "friend", ctx.cell.number(n + i))),
             referred_id: None,
             status,
             reward_transaction_id: None,

@@ -98,7 +98,7 @@ pub async fn seed_shard_until(
     }
     if report.found_written.is_empty() {
         open(db, seeder, opts, &[shard], false).await?;
-        write_shard(db, seeder, opts, shard, chunk_rows, progress, password_hash, stop).await?;
+        write_shard_retrying(db, seeder, opts, shard, chunk_rows, progress, password_hash, stop).await?;
         report.wrote.push(shard);
     }
     report.finished = finish(db, seeder, opts, shard.n, progress, password_hash).await?;
@@ -163,8 +163,16 @@ pub async fn seed_workers_until(
             .map(|s| {
                 let db = &dbs[(s.k as usize - 1) % dbs.len()];
                 let stop = shard_stop(stopped.clone());
-                Box::pin(write_shard(db, seeder, opts, *s, plan.chunk_rows, progress, password_hash, stop))
-                    as Pin<Box<dyn Future<Output = _>>>
+                Box::pin(write_shard_retrying(
+                    db,
+                    seeder,
+                    opts,
+                    *s,
+                    plan.chunk_rows,
+                    progress,
+                    password_hash,
+                    stop,
+                )) as Pin<Box<dyn Future<Output = _>>>
             })
             .collect();
         let work = async {
@@ -263,6 +271,42 @@ async fn open(
         txn.commit().await
     })
     .await
+}
+
+/// [`write_shard`], again while its transaction loses a conflict with another shard's (an
+/// InnoDB deadlock between inserts into the same index pages, a Galera certification
+/// failure): the part is deterministic, and its row says what is committed already.
+#[allow(clippy::too_many_arguments)]
+async fn write_shard_retrying(
+    db: &DatabaseConnection,
+    seeder: &dyn Seeder,
+    opts: SeedOptions,
+    shard: Shard,
+    chunk_rows: Option<u64>,
+    progress: &dyn Progress,
+    password_hash: &str,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SeedError> {
+    let mut stop = std::pin::pin!(stop);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let stopped = std::sync::atomic::AtomicBool::new(false);
+        let once = async {
+            stop.as_mut().await;
+            stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+        };
+        match write_shard(db, seeder, opts, shard, chunk_rows, progress, password_hash, once).await {
+            Err(e @ (SeedError::LeftIncomplete { .. } | SeedError::Db { .. }))
+                if attempt < ATTEMPTS
+                    && !stopped.load(std::sync::atomic::Ordering::SeqCst)
+                    && conflict_said(&e.to_string()) =>
+            {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Step 2: shard `shard`'s cells, after what its row says is committed already.
@@ -375,7 +419,12 @@ async fn retrying(domain: &str, work: impl AsyncFn() -> Result<(), DbErr>) -> Re
 /// deadlock or certification failure (MariaDB 1213, Galera), a serialization failure, or a
 /// duplicate key another shard inserted first.
 fn conflict(e: &DbErr) -> bool {
-    let m = e.to_string().to_lowercase();
+    conflict_said(&e.to_string())
+}
+
+/// [`conflict`], from what an error says.
+fn conflict_said(said: &str) -> bool {
+    let m = said.to_lowercase();
     [
         "deadlock",
         "1213",

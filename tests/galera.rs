@@ -273,7 +273,8 @@ fn a_fixture_sweep_through_another_node_keeps_a_live_foreign_copy_and_removes_a_
 /// once they are gone the writer keeps a shard out in turn.
 #[test]
 fn shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits() {
-    let Some(c) = Cluster::get("shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits")
+    let Some(c) =
+        Cluster::get("shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits")
     else {
         return;
     };
@@ -297,7 +298,10 @@ fn shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits(
                 holder.contains("2 shared holder(s)") && holder.contains(one) && holder.contains(two),
                 "the writer's timeout should name both shards: {holder}"
             ),
-            other => panic!("a writer through node 3 must wait for the shards, got {:?}", other.map(|_| "the lock")),
+            other => panic!(
+                "a writer through node 3 must wait for the shards, got {:?}",
+                other.map(|_| "the lock")
+            ),
         }
         assert!(
             node(2).try_lock_without_creating("draw").await.unwrap().is_none(),
@@ -315,7 +319,9 @@ fn shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits(
             Err(LockError::Timeout { holder, .. }) => {
                 assert!(holder.contains(writer), "the shard's timeout should name the writer: {holder}")
             }
-            other => panic!("a shard through node 1 must wait for the writer, got {:?}", other.map(|_| "the lock")),
+            other => {
+                panic!("a shard through node 1 must wait for the writer, got {:?}", other.map(|_| "the lock"))
+            }
         }
         held.release().await;
     });
@@ -336,9 +342,13 @@ fn shared_holder_child() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let target = Target::parse(url).unwrap().with_prefix(prefix).unwrap();
-        let policy = seedbed_core::LockPolicy { lease: std::time::Duration::from_secs(2), ..Default::default() };
+        let policy =
+            seedbed_core::LockPolicy { lease: std::time::Duration::from_secs(2), ..Default::default() };
         let who = seedbed_core::holder_label("seedbed shard 1/2");
-        let _lock = target.lock_shared_with("draw", std::time::Duration::from_secs(30), &who, policy, |_| {}).await.unwrap();
+        let _lock = target
+            .lock_shared_with("draw", std::time::Duration::from_secs(30), &who, policy, |_| {})
+            .await
+            .unwrap();
         println!("holding");
         std::future::pending::<()>().await;
     });
@@ -349,7 +359,8 @@ fn shared_holder_child() {
 /// shard, and takes the lock.
 #[test]
 fn a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires() {
-    let Some(c) = Cluster::get("a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires") else {
+    let Some(c) = Cluster::get("a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires")
+    else {
         return;
     };
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -398,7 +409,9 @@ fn a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires() {
         }
         let mut heard = Vec::new();
         let held = node(1)
-            .lock_with("draw", Duration::from_secs(30), writer, LockPolicy::default(), |l| heard.push(l.to_owned()))
+            .lock_with("draw", Duration::from_secs(30), writer, LockPolicy::default(), |l| {
+                heard.push(l.to_owned())
+            })
             .await
             .expect("the writer takes the lock once the dead shard's lease expired");
         assert!(

@@ -487,18 +487,24 @@ async fn sever_session_locks(t: &TestDb, who: &str) {
         .unwrap()
         .get(0);
         assert_eq!(ended, 1, "{who}'s lock connection");
-        let left = || sqlx::query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1").bind(who);
+        let left =
+            || sqlx::query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1").bind(who);
         while left().fetch_one(&mut c).await.unwrap().get::<i64, _>(0) > 0 {
-            assert!(started.elapsed() < Duration::from_secs(5), "{who}'s connection outlived its termination");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{who}'s connection outlived its termination"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         return;
     }
     let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
     let main = format!("seedbed:{}", t.target.namespace("draw"));
-    let names: Vec<String> = std::iter::once(main.clone()).chain((1..=64).map(|i| format!("{main}#s{i}"))).collect();
+    let names: Vec<String> =
+        std::iter::once(main.clone()).chain((1..=64).map(|i| format!("{main}#s{i}"))).collect();
     // The connections holding any of them, in one statement.
-    let sql = format!("SELECT CAST(CONCAT_WS(',', {}) AS CHAR)", vec!["IS_USED_LOCK(?)"; names.len()].join(", "));
+    let sql =
+        format!("SELECT CAST(CONCAT_WS(',', {}) AS CHAR)", vec!["IS_USED_LOCK(?)"; names.len()].join(", "));
     let users = async |c: &mut sqlx::MySqlConnection| -> Vec<String> {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for name in &names {
@@ -520,8 +526,11 @@ async fn sever_session_locks(t: &TestDb, who: &str) {
 /// them holds it, and keeps them out while it holds it. `sever` makes the lease alone do it.
 async fn shards_share_the_lock_and_exclude_every_other_writer(t: &TestDb, policy: LockPolicy, sever: bool) {
     let lease = policy.kind == LockKind::Lease;
-    let (one, two, writer) =
-        ("seedbed shard 1/2 on here pid 1", "seedbed shard 2/2 on here pid 2", "seedbed migrate up on here pid 3");
+    let (one, two, writer) = (
+        "seedbed shard 1/2 on here pid 1",
+        "seedbed shard 2/2 on here pid 2",
+        "seedbed migrate up on here pid 3",
+    );
     let short = Duration::from_millis(500);
     let shard_one = take(t, true, one, policy, short, sever).await.expect("a free lock is taken shared");
     let shard_two = take(t, true, two, policy, short, sever)
@@ -551,18 +560,19 @@ async fn shards_share_the_lock_and_exclude_every_other_writer(t: &TestDb, policy
     assert!(holder.contains("shared holder"), "{holder}");
     shard_two.release().await;
 
-    let exclusive = take(t, false, writer, policy, Duration::from_secs(2), sever)
-        .await
-        .unwrap_or_else(|holder| panic!("once the shards are gone the writer gets in, but it waited for: {holder}"));
+    let exclusive =
+        take(t, false, writer, policy, Duration::from_secs(2), sever).await.unwrap_or_else(|holder| {
+            panic!("once the shards are gone the writer gets in, but it waited for: {holder}")
+        });
     let holder = take(t, true, one, policy, short, sever)
         .await
         .err()
         .expect("a shard must not get in while an exclusive holder holds the lock");
     assert!(names(&holder, t.backend, lease, writer), "the timeout should name the writer: {holder}");
     exclusive.release().await;
-    let shard = take(t, true, one, policy, Duration::from_secs(2), sever)
-        .await
-        .unwrap_or_else(|holder| panic!("once the writer is gone a shard gets in, but it waited for: {holder}"));
+    let shard = take(t, true, one, policy, Duration::from_secs(2), sever).await.unwrap_or_else(|holder| {
+        panic!("once the writer is gone a shard gets in, but it waited for: {holder}")
+    });
     shard.release().await;
     assert!(t.target.lock_is_free("draw").await.unwrap(), "released shards leave the lock free");
 }

@@ -321,7 +321,13 @@ impl Conn {
 
     /// Inserts the row `key` for `me`: `false` when another holds it (a duplicate key, or on
     /// Galera a certification conflict with an insert made through another node).
-    pub async fn insert(&mut self, ns: &str, key: &str, me: &Me, lease: Duration) -> Result<bool, sqlx::Error> {
+    pub async fn insert(
+        &mut self,
+        ns: &str,
+        key: &str,
+        me: &Me,
+        lease: Duration,
+    ) -> Result<bool, sqlx::Error> {
         let table = self.table(ns);
         let micros = lease.as_micros() as i64;
         let done = match self {
@@ -408,7 +414,13 @@ impl Conn {
 
     /// Pushes the expiry of `token`'s row `key` one lease ahead: `false` when the row is not
     /// its own any more.
-    pub async fn renew(&mut self, ns: &str, key: &str, token: &str, lease: Duration) -> Result<bool, sqlx::Error> {
+    pub async fn renew(
+        &mut self,
+        ns: &str,
+        key: &str,
+        token: &str,
+        lease: Duration,
+    ) -> Result<bool, sqlx::Error> {
         let table = self.table(ns);
         let micros = lease.as_micros() as i64;
         let n = match self {
@@ -529,7 +541,14 @@ const RELEASE_WAIT: Duration = Duration::from_secs(5);
 impl Lease {
     /// Starts renewing `token`'s row `key` (the `domain` row, or a shared holder's) in `ns`
     /// every third of `lease`, on a thread with a connection and a runtime of its own.
-    pub fn keep(target: Target, domain: &str, ns: String, key: String, token: String, lease: Duration) -> Lease {
+    pub fn keep(
+        target: Target,
+        domain: &str,
+        ns: String,
+        key: String,
+        token: String,
+        lease: Duration,
+    ) -> Lease {
         let (stop, stopped) = mpsc::channel::<()>();
         let (finished, done) = mpsc::channel::<()>();
         let domain = domain.to_owned();

@@ -426,7 +426,11 @@ impl Target {
                             for row in conn.read_shared(&namespace).await.map_err(other)? {
                                 if !row.expired {
                                     live.push(row);
-                                } else if conn.remove_expired(&namespace, &row.key, &row.token).await.map_err(other)? {
+                                } else if conn
+                                    .remove_expired(&namespace, &row.key, &row.token)
+                                    .await
+                                    .map_err(other)?
+                                {
                                     took_over.push(expired_line(&row, "shared lock"));
                                 }
                             }
@@ -454,8 +458,10 @@ impl Target {
                         (timeout + begun.duration_since(started)).as_secs()
                     ));
                 }
-                tokio::time::sleep(lease::POLL.min(timeout.saturating_sub(begun.elapsed())).max(Duration::from_millis(10)))
-                    .await;
+                tokio::time::sleep(
+                    lease::POLL.min(timeout.saturating_sub(begun.elapsed())).max(Duration::from_millis(10)),
+                )
+                .await;
             }
         }
         .await;
@@ -522,7 +528,8 @@ impl Target {
                             // outsiders, as an exclusive taker does; then share it.
                             match file.try_lock() {
                                 Ok(()) => {
-                                    let label = format!("{SHARED_LABEL} (the first: {who}, since {})", utc_clock());
+                                    let label =
+                                        format!("{SHARED_LABEL} (the first: {who}, since {})", utc_clock());
                                     let _ = write_holder(&mut file, &label);
                                     let within = timeout.saturating_sub(started.elapsed());
                                     if let Err(holder) = sqlite_writable(&path, within).await {
@@ -540,11 +547,20 @@ impl Target {
                             match file.try_lock_shared() {
                                 // The line is a shared holder's unless an exclusive holder came
                                 // and went in between: then start again, to write it anew.
-                                Ok(()) if file_holder(&mut file).is_some_and(|l| l.starts_with(SHARED_LABEL)) => {
+                                Ok(())
+                                    if file_holder(&mut file)
+                                        .is_some_and(|l| l.starts_with(SHARED_LABEL)) =>
+                                {
                                     return Ok(Held::File(file));
                                 }
                                 Ok(()) => {
                                     file.unlock().map_err(io)?;
+                                    // Bounded like any wait, should something outside seedbed
+                                    // hold the file shared and keep the stale line there.
+                                    if started.elapsed() >= timeout {
+                                        return Err(timed_out(file_holder(&mut file)));
+                                    }
+                                    tokio::time::sleep(Duration::from_millis(10)).await;
                                     continue;
                                 }
                                 Err(std::fs::TryLockError::WouldBlock) => {}
@@ -667,7 +683,8 @@ async fn mysql_lock(
                     sqlx::query("SELECT RELEASE_LOCK(?)").bind(&main).execute(&mut *conn).await?;
                     return Ok(Ok(()));
                 }
-                holder = Some(format!("held by {MYSQL_SLOTS} shared holders, as many as may hold it at once"));
+                holder =
+                    Some(format!("held by {MYSQL_SLOTS} shared holders, as many as may hold it at once"));
             }
         }
         sqlx::query("SELECT RELEASE_LOCK(?)").bind(&main).execute(&mut *conn).await?;
@@ -675,25 +692,37 @@ async fn mysql_lock(
             return Ok(Err(holder));
         }
         announce(&holder);
-        tokio::time::sleep(POLL.min(timeout.saturating_sub(started.elapsed())).max(Duration::from_millis(10))).await;
+        tokio::time::sleep(
+            POLL.min(timeout.saturating_sub(started.elapsed())).max(Duration::from_millis(10)),
+        )
+        .await;
     }
 }
 
 /// `GET_LOCK(name, wait)`: whether this connection holds `name` now.
-async fn mysql_get_lock(conn: &mut sqlx::MySqlConnection, name: &str, wait: f64) -> Result<bool, sqlx::Error> {
+async fn mysql_get_lock(
+    conn: &mut sqlx::MySqlConnection,
+    name: &str,
+    wait: f64,
+) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT GET_LOCK(?, ?)").bind(name).bind(wait).fetch_one(conn).await?;
     Ok(row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1))
 }
 
 /// The connection holding each slot lock, in one query: `None` for a free slot.
-async fn mysql_slot_users(conn: &mut sqlx::MySqlConnection, slots: &[String]) -> Result<Vec<Option<u64>>, sqlx::Error> {
+async fn mysql_slot_users(
+    conn: &mut sqlx::MySqlConnection,
+    slots: &[String],
+) -> Result<Vec<Option<u64>>, sqlx::Error> {
     let sql = format!("SELECT {}", vec!["CAST(IS_USED_LOCK(?) AS SIGNED)"; slots.len()].join(", "));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for slot in slots {
         query = query.bind(slot);
     }
     let row = query.fetch_one(conn).await?;
-    Ok((0..slots.len()).map(|i| row.try_get::<Option<i64>, _>(i).ok().flatten().map(|id| id as u64)).collect())
+    Ok((0..slots.len())
+        .map(|i| row.try_get::<Option<i64>, _>(i).ok().flatten().map(|id| id as u64))
+        .collect())
 }
 
 /// Takes `domain`'s lock (the very one `seedbed` commands take) through `db`, a connection
@@ -838,7 +867,11 @@ fn shared_holders(rows: &[lease::Row]) -> String {
         .take(3)
         .map(|row| format!("{} (lease renewed {} s ago, expires {})", row.who(), row.silent, row.expires))
         .collect();
-    let more = if rows.len() > named.len() { format!(" and {} more", rows.len() - named.len()) } else { String::new() };
+    let more = if rows.len() > named.len() {
+        format!(" and {} more", rows.len() - named.len())
+    } else {
+        String::new()
+    };
     format!("held by {} shared holder(s): {}{more}", rows.len(), named.join(", "))
 }
 
@@ -947,7 +980,8 @@ async fn pg_holder(conn: &mut sqlx::PgConnection, namespace: &str) -> Option<Str
         (0, _) => None,
         (_, false) => Some(format!("held by {}", named[0])),
         (n, true) => {
-            let more = if count > n as i64 { format!(" and {} more", count - n as i64) } else { String::new() };
+            let more =
+                if count > n as i64 { format!(" and {} more", count - n as i64) } else { String::new() };
             Some(format!("held by {count} shared holder(s): {}{more}", named.join(", ")))
         }
     }
@@ -990,5 +1024,7 @@ fn mysql_lock_name(namespace: &str) -> String {
 
 /// FNV-1a: stable across builds and machines, which every process sharing a lock needs.
 fn fnv1a(namespace: &str) -> u64 {
-    namespace.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    namespace
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -282,4 +282,160 @@ fn three_shards_through_three_nodes_write_what_one_seeding_writes() {
     let seen = c.through_every_node(&["digest"]);
     assert_all_equal("the digest", &seen);
     assert_eq!(seen[0], want, "three shards through three nodes against one seeding");
+/// Shards through node 1 and node 2 hold draw's lock at once, while a writer through node 3
+/// waits for both (each node's `GET_LOCK` is its own: the lease rows keep them apart), and
+/// once they are gone the writer keeps a shard out in turn.
+#[test]
+fn shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits() {
+    let Some(c) =
+        Cluster::get("shards_through_two_nodes_share_the_lock_while_a_writer_through_a_third_waits")
+    else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use std::time::Duration;
+
+        use seedbed_core::{LockError, LockPolicy};
+        let node = |n: usize| Target::parse(&c.nodes[n]).unwrap().with_prefix(&c.prefix).unwrap();
+        let policy = LockPolicy::default();
+        let (one, two, writer) =
+            ("seedbed shard 1/2 on a pid 1", "seedbed shard 2/2 on b pid 2", "seedbed migrate up on c pid 3");
+        let short = Duration::from_secs(1);
+        let shard_one = node(0).lock_shared_with("draw", short, one, policy, |_| {}).await.expect("free");
+        let shard_two = node(1)
+            .lock_shared_with("draw", short, two, policy, |_| {})
+            .await
+            .expect("a shard through another node shares the lock");
+        match node(2).lock_with("draw", short, writer, policy, |_| {}).await {
+            Err(LockError::Timeout { holder, .. }) => assert!(
+                holder.contains("2 shared holder(s)") && holder.contains(one) && holder.contains(two),
+                "the writer's timeout should name both shards: {holder}"
+            ),
+            other => panic!(
+                "a writer through node 3 must wait for the shards, got {:?}",
+                other.map(|_| "the lock")
+            ),
+        }
+        assert!(
+            node(2).try_lock_without_creating("draw").await.unwrap().is_none(),
+            "a reading command through node 3 must not pass the shards"
+        );
+        assert!(!node(2).lock_is_free("draw").await.unwrap(), "node 3 must see the shards' lock");
+        shard_one.release().await;
+        shard_two.release().await;
+
+        let held = node(2)
+            .lock_with("draw", Duration::from_secs(5), writer, policy, |_| {})
+            .await
+            .expect("once the shards are gone the writer through node 3 gets in");
+        match node(0).lock_shared_with("draw", short, one, policy, |_| {}).await {
+            Err(LockError::Timeout { holder, .. }) => {
+                assert!(holder.contains(writer), "the shard's timeout should name the writer: {holder}")
+            }
+            other => {
+                panic!("a shard through node 1 must wait for the writer, got {:?}", other.map(|_| "the lock"))
+            }
+        }
+        held.release().await;
+    });
+}
+
+/// What `shared_holder_child` is told: a node's URL and the namespace prefix, `URL|PREFIX`.
+const SHARED_CHILD: &str = "SEEDBED_TEST_SHARED_HOLDER";
+
+/// Another process of this test binary, started by
+/// `a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires`: takes draw's
+/// lock shared (a 2 s lease), says so, and holds it until it is killed.
+#[test]
+#[ignore = "run by another test, as a process to kill"]
+fn shared_holder_child() {
+    let Some(told) = std::env::var_os(SHARED_CHILD) else { return };
+    let told = told.into_string().unwrap();
+    let (url, prefix) = told.split_once('|').unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let target = Target::parse(url).unwrap().with_prefix(prefix).unwrap();
+        let policy =
+            seedbed_core::LockPolicy { lease: std::time::Duration::from_secs(2), ..Default::default() };
+        let who = seedbed_core::holder_label("seedbed shard 1/2");
+        let _lock = target
+            .lock_shared_with("draw", std::time::Duration::from_secs(30), &who, policy, |_| {})
+            .await
+            .unwrap();
+        println!("holding");
+        std::future::pending::<()>().await;
+    });
+}
+
+/// `kill -9` of a shard holding draw's lock through node 1: its lease row is no longer
+/// renewed, a writer through node 2 waits for it to expire (2 s), removes it naming the dead
+/// shard, and takes the lock.
+#[test]
+fn a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires() {
+    let Some(c) = Cluster::get("a_killed_shard_is_taken_over_through_another_node_once_its_lease_expires")
+    else {
+        return;
+    };
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "galera::shared_holder_child", "--ignored", "--nocapture", "--test-threads", "1"])
+        .env(SHARED_CHILD, format!("{}|{}", c.nodes[0], c.prefix))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Its lines, read on a thread so that a child that hangs fails the test instead.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = Vec::new();
+    // libtest prints `test NAME ... ` before the test's own words, on the same line.
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        let holding = line.ends_with("holding");
+        said.push(line);
+        if holding {
+            break;
+        }
+    }
+    let held = said.last().is_some_and(|l| l.ends_with("holding")) && child.try_wait().unwrap().is_none();
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    assert!(held, "the shard process ended before it held the lock:\n{}", said.join("\n"));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use std::time::Duration;
+
+        use seedbed_core::{LockError, LockPolicy};
+        let node = |n: usize| Target::parse(&c.nodes[n]).unwrap().with_prefix(&c.prefix).unwrap();
+        let writer = "seedbed migrate up on b pid 3";
+        match node(1).lock_with("draw", Duration::ZERO, writer, LockPolicy::default(), |_| {}).await {
+            Err(LockError::Timeout { holder, .. }) => assert!(
+                holder.contains(&format!("pid {pid} ")),
+                "the killed shard's lease must hold until it expires, naming it: {holder}"
+            ),
+            other => panic!("the killed shard's lease must outlive it, got {:?}", other.map(|_| "the lock")),
+        }
+        let mut heard = Vec::new();
+        let held = node(1)
+            .lock_with("draw", Duration::from_secs(30), writer, LockPolicy::default(), |l| {
+                heard.push(l.to_owned())
+            })
+            .await
+            .expect("the writer takes the lock once the dead shard's lease expired");
+        assert!(
+            heard.iter().any(|l| l.contains("took over the shared lock on")
+                && l.contains(&format!("pid {pid},"))
+                && l.contains("whose lease expired")),
+            "want a line naming the dead shard (pid {pid}):\n{}",
+            heard.join("\n")
+        );
+        held.release().await;
+        assert!(node(2).lock_is_free("draw").await.unwrap(), "the dead shard's row is gone");
+    });
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use seedbed_core::introspect::Snapshot;
-use seedbed_core::{Backend, Target};
+use seedbed_core::{Backend, DomainLock, LockError, LockKind, LockPolicy, Target};
 use seedbed_migration::{HISTORY_TABLE, State};
 
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
@@ -428,4 +428,175 @@ async fn lease_leaves_no_trace_in_reads_backups_and_restores_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lease_leaves_no_trace_in_reads_backups_and_restores_mysql() {
     lease_leaves_no_trace_in_reads_backups_and_restores(Backend::MySql).await;
+}
+
+/// How each engine names a holder `who` to a waiting taker: MariaDB shows only connections,
+/// PostgreSQL the application name, SQLite and the lease the label itself.
+fn names(holder: &str, backend: Backend, lease: bool, who: &str) -> bool {
+    match (backend, lease) {
+        (Backend::MySql, false) => holder.contains("connection"),
+        _ => holder.contains(who),
+    }
+}
+
+/// Takes draw's lock, shared or not, within `timeout`; `Err(holder)` when it timed out, with
+/// the holder the timeout named. Under `sever` the new holder's session lock is then cut
+/// from the server's side, so that only its lease keeps others out, as on a Galera cluster
+/// whose nodes each keep their own session locks.
+async fn take(
+    t: &TestDb,
+    shared: bool,
+    who: &str,
+    policy: LockPolicy,
+    timeout: Duration,
+    sever: bool,
+) -> Result<DomainLock, String> {
+    let taken = if shared {
+        t.target.lock_shared_with("draw", timeout, who, policy, |_| {}).await
+    } else {
+        t.target.lock_with("draw", timeout, who, policy, |_| {}).await
+    };
+    match taken {
+        Ok(lock) => {
+            if sever {
+                sever_session_locks(t, who).await;
+            }
+            Ok(lock)
+        }
+        Err(LockError::Timeout { holder, .. }) => Err(holder),
+        Err(e) => panic!("{who}: want the lock or a timeout, got: {e}"),
+    }
+}
+
+/// Ends the server session that holds `who`'s session lock on draw, and waits until it is
+/// gone: on PostgreSQL the one with that application name, on MariaDB the holder of draw's
+/// named locks (the main lock `seedbed:<namespace>` and the shared slots `…#s1` to `…#s64`,
+/// as documented; earlier holders were cut already).
+async fn sever_session_locks(t: &TestDb, who: &str) {
+    use sea_orm::sqlx::{self, Connection as _, Row as _};
+    let url = crate::util::server_url(t.backend).expect("a server");
+    let started = std::time::Instant::now();
+    if t.backend == Backend::Postgres {
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        let ended: i64 = sqlx::query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(who)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .get(0);
+        assert_eq!(ended, 1, "{who}'s lock connection");
+        let left =
+            || sqlx::query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1").bind(who);
+        while left().fetch_one(&mut c).await.unwrap().get::<i64, _>(0) > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{who}'s connection outlived its termination"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        return;
+    }
+    let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    let main = format!("seedbed:{}", t.target.namespace("draw"));
+    let names: Vec<String> =
+        std::iter::once(main.clone()).chain((1..=64).map(|i| format!("{main}#s{i}"))).collect();
+    // The connections holding any of them, in one statement.
+    let sql =
+        format!("SELECT CAST(CONCAT_WS(',', {}) AS CHAR)", vec!["IS_USED_LOCK(?)"; names.len()].join(", "));
+    let users = async |c: &mut sqlx::MySqlConnection| -> Vec<String> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for name in &names {
+            query = query.bind(name);
+        }
+        let ids: String = query.fetch_one(c).await.unwrap().get(0);
+        ids.split(',').filter(|id| !id.is_empty()).map(str::to_owned).collect()
+    };
+    let ids = users(&mut c).await;
+    assert_eq!(ids.len(), 1, "{who}'s lock connection: {ids:?}");
+    sqlx::query(sqlx::AssertSqlSafe(format!("KILL CONNECTION {}", ids[0]))).execute(&mut c).await.unwrap();
+    while !users(&mut c).await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(5), "{who}'s connection outlived its KILL");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The shards of one seeding share draw's lock; every other writer is kept out while one of
+/// them holds it, and keeps them out while it holds it. `sever` makes the lease alone do it.
+async fn shards_share_the_lock_and_exclude_every_other_writer(t: &TestDb, policy: LockPolicy, sever: bool) {
+    let lease = policy.kind == LockKind::Lease;
+    let (one, two, writer) = (
+        "seedbed shard 1/2 on here pid 1",
+        "seedbed shard 2/2 on here pid 2",
+        "seedbed migrate up on here pid 3",
+    );
+    let short = Duration::from_millis(500);
+    let shard_one = take(t, true, one, policy, short, sever).await.expect("a free lock is taken shared");
+    let shard_two = take(t, true, two, policy, short, sever)
+        .await
+        .unwrap_or_else(|holder| panic!("a second shard must share the lock, but it waited for: {holder}"));
+
+    let holder = take(t, false, writer, policy, short, sever)
+        .await
+        .err()
+        .expect("an exclusive taker must not get in while shards hold the lock");
+    assert!(
+        holder.contains("shared holder") && names(&holder, t.backend, lease, one),
+        "the timeout should name the shared holders: {holder}"
+    );
+    assert!(
+        t.target.try_lock_without_creating("draw").await.unwrap().is_none(),
+        "a reading command that tidies up must not pass a live shard"
+    );
+    assert!(!t.target.lock_is_free("draw").await.unwrap(), "a shard holds the lock");
+
+    // The last shard keeps the writer out as well as both did.
+    shard_one.release().await;
+    let holder = take(t, false, writer, policy, short, sever)
+        .await
+        .err()
+        .expect("an exclusive taker must not get in while one shard still holds the lock");
+    assert!(holder.contains("shared holder"), "{holder}");
+    shard_two.release().await;
+
+    let exclusive =
+        take(t, false, writer, policy, Duration::from_secs(2), sever).await.unwrap_or_else(|holder| {
+            panic!("once the shards are gone the writer gets in, but it waited for: {holder}")
+        });
+    let holder = take(t, true, one, policy, short, sever)
+        .await
+        .err()
+        .expect("a shard must not get in while an exclusive holder holds the lock");
+    assert!(names(&holder, t.backend, lease, writer), "the timeout should name the writer: {holder}");
+    exclusive.release().await;
+    let shard = take(t, true, one, policy, Duration::from_secs(2), sever).await.unwrap_or_else(|holder| {
+        panic!("once the writer is gone a shard gets in, but it waited for: {holder}")
+    });
+    shard.release().await;
+    assert!(t.target.lock_is_free("draw").await.unwrap(), "released shards leave the lock free");
+}
+
+backend_tests!(shards_share_the_domain_lock_and_exclude_every_other_writer);
+async fn shards_share_the_domain_lock_and_exclude_every_other_writer(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    shards_share_the_lock_and_exclude_every_other_writer(&t, LockPolicy::default(), false).await;
+}
+
+/// Under the lease lock, with each holder's session lock cut as soon as it is taken: the
+/// lease rows alone keep shards and writers apart, as across the nodes of a cluster.
+async fn lease_shards_share_the_lock(backend: Backend) {
+    let t = TestDb::new(backend).await;
+    let policy = LockPolicy { kind: LockKind::Lease, lease: Duration::from_secs(5) };
+    shards_share_the_lock_and_exclude_every_other_writer(&t, policy, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_shards_share_the_domain_lock_and_exclude_every_other_writer_postgres() {
+    lease_shards_share_the_lock(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_shards_share_the_domain_lock_and_exclude_every_other_writer_mysql() {
+    lease_shards_share_the_lock(Backend::MySql).await;
 }

@@ -13,6 +13,14 @@
 //! its row gone or replaced no longer holds the domain: the lost-lease hook stops it (see
 //! [`on_lease_lost`]).
 //!
+//! Shared holders (shards of one seeding, see `Target::lock_shared_with`) keep a row each,
+//! keyed `shared:<token>`, renewed and released the same way. A shared taker takes the
+//! `domain` row as an exclusive taker does, inserts its own row, then deletes the `domain`
+//! row: the `domain` row is the turnstile every taker passes alone. An exclusive taker, once
+//! it holds the `domain` row, reads the shared rows (causally, on Galera): while one is
+//! unexpired it gives the `domain` row back and waits; an expired one it deletes, saying
+//! whose. No taker waits while it holds a row, so none waits in a circle.
+//!
 //! Nothing here reads this host's `/proc` or pids to judge anyone: the host and pid in the row
 //! are labels for people; the server's clock and the row decide.
 
@@ -29,8 +37,18 @@ use crate::{Backend, ConnectError, Target};
 /// `fresh`, backups and restores leave it alone.
 pub const LOCK_TABLE: &str = "seedbed_lock";
 
-/// The one row's key: one lock per namespace.
-const ROW: &str = "domain";
+/// The exclusive row's key: one per namespace, the lock itself for an exclusive holder and
+/// the turnstile a shared taker passes through.
+pub(crate) const ROW: &str = "domain";
+
+/// The key prefix of a shared holder's row, `shared:` and 25 hex digits of its token (the
+/// `name` column holds 32 characters on MariaDB).
+const SHARED: &str = "shared:";
+
+/// The key of the shared row of the holder with `token`.
+pub(crate) fn shared_key(token: &str) -> String {
+    format!("{SHARED}{}", &token[..token.len().min(25)])
+}
 
 /// How long the lease lasts by default without a renewal.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
@@ -101,8 +119,10 @@ impl Me {
     }
 }
 
-/// The row as a waiting taker sees it.
+/// A row as a waiting taker sees it.
 pub(crate) struct Row {
+    /// `domain`, or `shared:…` for a shared holder's row.
+    pub key: String,
     pub token: String,
     pub holder: String,
     pub host: String,
@@ -237,55 +257,77 @@ impl Conn {
         Ok(())
     }
 
-    /// The row, if there is one.
-    pub async fn read(&mut self, ns: &str) -> Result<Option<Row>, sqlx::Error> {
+    /// The row keyed `key`, if there is one.
+    pub async fn read(&mut self, ns: &str, key: &str) -> Result<Option<Row>, sqlx::Error> {
+        Ok(self.select(ns, "name = ", key).await?.pop())
+    }
+
+    /// Every shared holder's row, expired ones included, oldest first.
+    pub async fn read_shared(&mut self, ns: &str) -> Result<Vec<Row>, sqlx::Error> {
+        self.select(ns, "name LIKE ", &format!("{SHARED}%")).await
+    }
+
+    /// The rows whose name passes `test` (`name = ` or `name LIKE `) with `value`.
+    async fn select(&mut self, ns: &str, test: &str, value: &str) -> Result<Vec<Row>, sqlx::Error> {
         let table = self.table(ns);
-        let row = match self {
+        let rows = match self {
             Conn::Pg(c) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT token, holder, host, pid, \
+                "SELECT name, token, holder, host, pid, \
                      to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', \
                      expires_at <= clock_timestamp(), \
                      extract(epoch FROM clock_timestamp() - renewed_at)::bigint \
-                     FROM {table} WHERE name = $1"
+                     FROM {table} WHERE {test}$1 ORDER BY acquired_at, name"
             )))
-            .bind(ROW)
-            .fetch_optional(c)
+            .bind(value)
+            .fetch_all(c)
             .await?
+            .into_iter()
             .map(|r| Row {
-                token: r.get(0),
-                holder: r.get(1),
-                host: r.get(2),
-                pid: r.get(3),
-                expires: r.get(4),
-                expired: r.get(5),
-                silent: r.get(6),
-            }),
+                key: r.get(0),
+                token: r.get(1),
+                holder: r.get(2),
+                host: r.get(3),
+                pid: r.get(4),
+                expires: r.get(5),
+                expired: r.get(6),
+                silent: r.get(7),
+            })
+            .collect(),
             Conn::My(c) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT CAST(token AS CHAR), CAST(holder AS CHAR), CAST(host AS CHAR), pid, \
+                "SELECT CAST(name AS CHAR), CAST(token AS CHAR), CAST(holder AS CHAR), CAST(host AS CHAR), pid, \
                      CAST(CONCAT(DATE_FORMAT(expires_at, '%Y-%m-%d %H:%i:%s'), ' UTC') AS CHAR), \
                      CAST(expires_at <= UTC_TIMESTAMP(6) AS SIGNED), \
                      CAST(TIMESTAMPDIFF(SECOND, renewed_at, UTC_TIMESTAMP(6)) AS SIGNED) \
-                     FROM {table} WHERE name = ?"
+                     FROM {table} WHERE {test}? ORDER BY acquired_at, name"
             )))
-            .bind(ROW)
-            .fetch_optional(c)
+            .bind(value)
+            .fetch_all(c)
             .await?
+            .into_iter()
             .map(|r| Row {
-                token: r.get(0),
-                holder: r.get(1),
-                host: r.get(2),
-                pid: r.get(3),
-                expires: r.get(4),
-                expired: r.get::<i64, _>(5) != 0,
-                silent: r.get(6),
-            }),
+                key: r.get(0),
+                token: r.get(1),
+                holder: r.get(2),
+                host: r.get(3),
+                pid: r.get(4),
+                expires: r.get(5),
+                expired: r.get::<i64, _>(6) != 0,
+                silent: r.get(7),
+            })
+            .collect(),
         };
-        Ok(row)
+        Ok(rows)
     }
 
-    /// Inserts the row for `me`: `false` when another holds it (a duplicate key, or on
+    /// Inserts the row `key` for `me`: `false` when another holds it (a duplicate key, or on
     /// Galera a certification conflict with an insert made through another node).
-    pub async fn insert(&mut self, ns: &str, me: &Me, lease: Duration) -> Result<bool, sqlx::Error> {
+    pub async fn insert(
+        &mut self,
+        ns: &str,
+        key: &str,
+        me: &Me,
+        lease: Duration,
+    ) -> Result<bool, sqlx::Error> {
         let table = self.table(ns);
         let micros = lease.as_micros() as i64;
         let done = match self {
@@ -294,7 +336,7 @@ impl Conn {
                      VALUES ($1, $2, $3, $4, $5, clock_timestamp(), clock_timestamp(), \
                      clock_timestamp() + $6::bigint * interval '1 microsecond')"
             )))
-            .bind(ROW)
+            .bind(key)
             .bind(&me.token)
             .bind(&me.holder)
             .bind(&me.host)
@@ -308,7 +350,7 @@ impl Conn {
                      VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), \
                      DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? MICROSECOND))"
             )))
-            .bind(ROW)
+            .bind(key)
             .bind(&me.token)
             .bind(truncate(&me.holder, 255))
             .bind(truncate(&me.host, 255))
@@ -370,9 +412,15 @@ impl Conn {
         }
     }
 
-    /// Pushes the expiry of `token`'s row one lease ahead: `false` when the row is not its
-    /// own any more.
-    pub async fn renew(&mut self, ns: &str, token: &str, lease: Duration) -> Result<bool, sqlx::Error> {
+    /// Pushes the expiry of `token`'s row `key` one lease ahead: `false` when the row is not
+    /// its own any more.
+    pub async fn renew(
+        &mut self,
+        ns: &str,
+        key: &str,
+        token: &str,
+        lease: Duration,
+    ) -> Result<bool, sqlx::Error> {
         let table = self.table(ns);
         let micros = lease.as_micros() as i64;
         let n = match self {
@@ -381,7 +429,7 @@ impl Conn {
                  expires_at = clock_timestamp() + $1::bigint * interval '1 microsecond' WHERE name = $2 AND token = $3"
             )))
             .bind(micros)
-            .bind(ROW)
+            .bind(key)
             .bind(token)
             .execute(c)
             .await?
@@ -391,7 +439,7 @@ impl Conn {
                  expires_at = DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? MICROSECOND) WHERE name = ? AND token = ?"
             )))
             .bind(micros)
-            .bind(ROW)
+            .bind(key)
             .bind(token)
             .execute(c)
             .await?
@@ -400,28 +448,57 @@ impl Conn {
         Ok(n == 1)
     }
 
-    /// Deletes `token`'s row (only its own).
-    pub async fn delete(&mut self, ns: &str, token: &str) -> Result<(), sqlx::Error> {
+    /// Deletes `token`'s row `key` (only its own).
+    pub async fn delete(&mut self, ns: &str, key: &str, token: &str) -> Result<(), sqlx::Error> {
         let table = self.table(ns);
         match self {
             Conn::Pg(c) => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM {table} WHERE name = $1 AND token = $2"
                 )))
-                .bind(ROW)
+                .bind(key)
                 .bind(token)
                 .execute(c)
                 .await?;
             }
             Conn::My(c) => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE name = ? AND token = ?")))
-                    .bind(ROW)
+                    .bind(key)
                     .bind(token)
                     .execute(c)
                     .await?;
             }
         }
         Ok(())
+    }
+
+    /// Deletes `token`'s row `key` if it is still that one and expired: `false` when it was
+    /// renewed, released or removed meanwhile.
+    pub async fn remove_expired(&mut self, ns: &str, key: &str, token: &str) -> Result<bool, sqlx::Error> {
+        let table = self.table(ns);
+        let done = match self {
+            Conn::Pg(c) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE name = $1 AND token = $2 AND expires_at <= clock_timestamp()"
+            )))
+            .bind(key)
+            .bind(token)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()),
+            Conn::My(c) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE name = ? AND token = ? AND expires_at <= UTC_TIMESTAMP(6)"
+            )))
+            .bind(key)
+            .bind(token)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()),
+        };
+        match done {
+            Ok(n) => Ok(n == 1),
+            // Another taker removed it at the same moment (on Galera, a certification conflict).
+            Err(e) => lost_race(Err(e)).map(|_| false),
+        }
     }
 }
 
@@ -462,17 +539,25 @@ pub(crate) struct Lease {
 const RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 impl Lease {
-    /// Starts renewing `token`'s row in `ns` every third of `lease`, on a thread with a
-    /// connection and a runtime of its own.
-    pub fn keep(target: Target, domain: &str, ns: String, token: String, lease: Duration) -> Lease {
+    /// Starts renewing `token`'s row `key` (the `domain` row, or a shared holder's) in `ns`
+    /// every third of `lease`, on a thread with a connection and a runtime of its own.
+    pub fn keep(
+        target: Target,
+        domain: &str,
+        ns: String,
+        key: String,
+        token: String,
+        lease: Duration,
+    ) -> Lease {
         let (stop, stopped) = mpsc::channel::<()>();
         let (finished, done) = mpsc::channel::<()>();
         let domain = domain.to_owned();
         let named = format!("{domain} ({ns})");
+        let lock = if key == ROW { "the lock" } else { "the shared lock" };
         let every = (lease / 3).max(Duration::from_millis(100));
         let spawned = std::thread::Builder::new().name(format!("seedbed-lease-{domain}")).spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                lost(&format!("lost the lock on {domain} ({ns}): cannot start the thread that renews its lease"));
+                lost(&format!("lost {lock} on {domain} ({ns}): cannot start the thread that renews its lease"));
                 return;
             };
             let mut conn: Option<Conn> = None;
@@ -487,7 +572,7 @@ impl Lease {
                                 conn = Conn::open(&target).await.ok();
                             }
                             if let Some(mut c) = conn.take() {
-                                let _ = c.delete(&ns, &token).await;
+                                let _ = c.delete(&ns, &key, &token).await;
                                 c.close().await;
                             }
                         });
@@ -500,13 +585,13 @@ impl Lease {
                         conn = Some(Conn::open(&target).await.map_err(|e| e.to_string())?);
                     }
                     let c = conn.as_mut().expect("just opened");
-                    c.renew(&ns, &token, lease).await.map_err(|e| e.to_string())
+                    c.renew(&ns, &key, &token, lease).await.map_err(|e| e.to_string())
                 });
                 match outcome {
                     Ok(true) => renewed = Instant::now(),
                     Ok(false) => {
                         lost(&format!(
-                            "lost the lock on {domain} ({ns}): its lease row was taken over or removed while this \
+                            "lost {lock} on {domain} ({ns}): its lease row was taken over or removed while this \
                              command held it (it could not renew it within {} s); stopping so that two writers never \
                              share the domain: see `seedbed migrate status`, and raise --lock-lease if the server is slow",
                             lease.as_secs_f64()
@@ -521,7 +606,7 @@ impl Lease {
                         // another may take the domain, so this holder must not go on.
                         if renewed.elapsed() + every >= lease {
                             lost(&format!(
-                                "lost the lock on {domain} ({ns}): could not renew its lease for {} s ({e}); \
+                                "lost {lock} on {domain} ({ns}): could not renew its lease for {} s ({e}); \
                                  stopping so that two writers never share the domain",
                                 renewed.elapsed().as_secs()
                             ));
@@ -532,7 +617,7 @@ impl Lease {
             }
         });
         if spawned.is_err() {
-            lost(&format!("lost the lock on {named}: cannot start the thread that renews its lease"));
+            lost(&format!("lost {lock} on {named}: cannot start the thread that renews its lease"));
         }
         Lease { stop: Some(stop), done: Mutex::new(done) }
     }

@@ -19,6 +19,34 @@
 //! for. On SQLite the lock also waits, within the same timeout, for a program outside seedbed
 //! that holds the database's own write lock, so that the work after it does not fail on
 //! "database is locked".
+//!
+//! The lock is exclusive by default. [`Target::lock_shared_with`] takes it shared, for the
+//! shards of one seeding that run at once on several machines: any number of shared holders
+//! at a time, none while an exclusive one holds it, and no exclusive one while a shared one
+//! does. Waiting is polling on both sides (no queue), so a steady stream of shards can keep
+//! an exclusive taker waiting until its timeout; shards are few and end, which is what the
+//! timeout is for.
+//!
+//! - PostgreSQL: `pg_try_advisory_lock_shared` on the exclusive lock's key.
+//! - SQLite: `File::try_lock_shared` on the lock file. The holder line is written only under
+//!   the exclusive lock, so a shared taker that finds the file free takes it exclusively,
+//!   writes `held by shared holders (…the first…)`, waits for outsiders as an exclusive taker
+//!   does, then trades it for a shared lock; one that finds shared holders there joins them
+//!   and leaves the line alone. (If an exclusive holder came and went in the instant between
+//!   the two, its stale line is found under the shared lock and the taker starts again.)
+//! - MariaDB/MySQL, whose `GET_LOCK` has no shared mode: a readers-writer lock of named locks.
+//!   The main lock `seedbed:<namespace>` is the exclusive lock, as before, and the turnstile;
+//!   64 slot locks `seedbed:<namespace>#s1`…`#s64` are the shared holders. A shared taker takes
+//!   the main lock (waiting for it), takes a free slot with `GET_LOCK(slot, 0)`, and releases
+//!   the main lock, keeping the slot on its connection for its whole run. An exclusive taker
+//!   takes the main lock (waiting for it) and then must find every slot free (`IS_USED_LOCK`
+//!   of all 64 in one query); if one is held it releases the main lock and polls until its
+//!   timeout. Nobody waits while holding a lock (the main lock is waited for holding nothing;
+//!   slots are taken and checked without waiting; slot holders wait for nothing), so no two
+//!   takers wait for each other in a circle. Taking the main lock first makes "check the slots
+//!   and keep the main lock" one step no shared taker can come between. A slot, like any
+//!   `GET_LOCK`, is freed by the server when its connection ends.
+//! - The lease: a row of its own per shared holder beside the `domain` row (see `lease`).
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +63,19 @@ const POLL: Duration = Duration::from_millis(100);
 /// Advisory-lock class of seedbed's domain locks, so that they cannot collide with keys
 /// other applications use in the same database.
 const PG_LOCK_CLASS: i32 = 0x5EED;
+
+/// How a lock is held: alone, or beside other shared holders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Exclusive,
+    Shared,
+}
+
+/// The start of the line a shared holder writes into a SQLite lock file.
+const SHARED_LABEL: &str = "held by shared holders";
+
+/// How many shared holders MariaDB's slot locks admit at once.
+const MYSQL_SLOTS: usize = 64;
 
 #[derive(Debug, Error)]
 pub enum LockError {
@@ -97,7 +138,8 @@ impl Target {
     /// creating anything: how a reading command tells work in progress (its holder holds the
     /// lock for the whole command) from work whose holder is gone, on any machine. On a
     /// server both locks are asked: the session lock, and the lease where the namespace has a
-    /// lock table (an unexpired row is a live holder, whichever node it came through).
+    /// lock table (an unexpired row is a live holder, whichever node it came through). A
+    /// shared holder counts as a holder.
     pub async fn lock_is_free(&self, domain: &str) -> Result<bool, LockError> {
         if let Some(path) = self.lock_file(domain) {
             // No lock file: nobody has ever locked this domain, so nobody holds it.
@@ -116,7 +158,7 @@ impl Target {
         if self.lease_holder(domain).await?.is_some() {
             return Ok(false);
         }
-        match self.session_lock(domain, Duration::ZERO, "seedbed", &mut |_| {}).await {
+        match self.session_lock(domain, Duration::ZERO, "seedbed", Mode::Exclusive, &mut |_| {}).await {
             Ok(held) => {
                 DomainLock { held, lease: None }.release().await;
                 Ok(true)
@@ -126,8 +168,8 @@ impl Target {
         }
     }
 
-    /// The live (unexpired) lease row on `domain`, if its namespace has a lock table: who
-    /// holds it. Creates nothing.
+    /// The live (unexpired) lease row on `domain`, exclusive or shared, if its namespace has a
+    /// lock table: who holds it. Creates nothing.
     async fn lease_holder(&self, domain: &str) -> Result<Option<String>, LockError> {
         let ns = self.namespace(domain);
         let other = |e: sqlx::Error| LockError::Other { domain: domain.to_owned(), detail: e.to_string() };
@@ -136,7 +178,10 @@ impl Target {
             if !conn.table_exists(&ns).await? {
                 return Ok(None);
             }
-            Ok(conn.read(&ns).await?.filter(|row| !row.expired).map(|row| row.who()))
+            if let Some(row) = conn.read(&ns, lease::ROW).await?.filter(|row| !row.expired) {
+                return Ok(Some(row.who()));
+            }
+            Ok(conn.read_shared(&ns).await?.into_iter().find(|row| !row.expired).map(|row| row.who()))
         }
         .await
         .map_err(other);
@@ -170,13 +215,42 @@ impl Target {
     /// [`Target::lock_as`] under `policy`: the session lock, then, where the policy asks for
     /// it (or the node replicates through Galera), the lease in the domain's namespace,
     /// creating its lock table (and the namespace) when absent. `say` hears the line that says
-    /// what it waits for (once) and the line that says whose expired lease it took over.
+    /// what it waits for (once) and the lines that say whose expired lease it took over.
     pub async fn lock_with(
         &self,
         domain: &str,
         timeout: Duration,
         who: &str,
         policy: LockPolicy,
+        say: impl FnMut(&str) + Send,
+    ) -> Result<DomainLock, LockError> {
+        self.lock_in(domain, timeout, who, policy, Mode::Exclusive, say).await
+    }
+
+    /// [`Target::lock_with`], shared: any number of shared holders hold `domain` at once (the
+    /// shards of one seeding, on any machines or nodes), while no exclusive holder does. It
+    /// waits for an exclusive holder, and an exclusive taker waits for every shared holder,
+    /// each within its own timeout; a [`LockError::Timeout`] names the holder where the
+    /// engine shows it. The same session lock and lease as [`Target::lock_with`], taken in
+    /// their shared forms (see the module documentation for each engine's).
+    pub async fn lock_shared_with(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        who: &str,
+        policy: LockPolicy,
+        say: impl FnMut(&str) + Send,
+    ) -> Result<DomainLock, LockError> {
+        self.lock_in(domain, timeout, who, policy, Mode::Shared, say).await
+    }
+
+    async fn lock_in(
+        &self,
+        domain: &str,
+        timeout: Duration,
+        who: &str,
+        policy: LockPolicy,
+        mode: Mode,
         mut say: impl FnMut(&str) + Send,
     ) -> Result<DomainLock, LockError> {
         let started = Instant::now();
@@ -186,7 +260,7 @@ impl Target {
                 say(line);
             }
         };
-        let held = self.session_lock(domain, timeout, who, &mut waiting).await?;
+        let held = self.session_lock(domain, timeout, who, mode, &mut waiting).await?;
         let mut lock = DomainLock { held, lease: None };
         let wanted = match (policy.kind, &mut lock.held) {
             (_, Held::File(_)) | (LockKind::Session, _) => false,
@@ -199,12 +273,12 @@ impl Target {
             return Ok(lock);
         }
         let left = timeout.saturating_sub(started.elapsed());
-        let mut took_over = None;
+        let mut took_over = Vec::new();
         let lease = self
-            .take_lease(domain, left, started, who, policy.lease, true, &mut waiting, &mut took_over)
+            .take_lease(domain, left, started, who, policy.lease, true, mode, &mut waiting, &mut took_over)
             .await;
-        if let Some(line) = took_over {
-            say(&line);
+        for line in &took_over {
+            say(line);
         }
         match lease {
             Ok(Some(lease)) => Ok(DomainLock { lease: Some(lease), ..lock }),
@@ -219,10 +293,10 @@ impl Target {
     /// Takes `domain`'s lock at once if it is free, creating nothing: the session lock, and
     /// the lease where the namespace has a lock table already. `None` when someone holds it.
     /// For reading commands that tidy up what a dead holder left (they must not create a lock
-    /// table, yet must not pass a live lease holder).
+    /// table, yet must not pass a live lease holder, exclusive or shared).
     pub async fn try_lock_without_creating(&self, domain: &str) -> Result<Option<DomainLock>, LockError> {
         let who = holder_label("seedbed");
-        let held = match self.session_lock(domain, Duration::ZERO, &who, &mut |_| {}).await {
+        let held = match self.session_lock(domain, Duration::ZERO, &who, Mode::Exclusive, &mut |_| {}).await {
             Ok(held) => held,
             Err(LockError::Timeout { .. }) => return Ok(None),
             Err(e) => return Err(e),
@@ -239,8 +313,9 @@ impl Target {
                 &who,
                 DEFAULT_LEASE,
                 false,
+                Mode::Exclusive,
                 &mut |_| {},
-                &mut None,
+                &mut Vec::new(),
             )
             .await;
         match lease {
@@ -256,9 +331,12 @@ impl Target {
         }
     }
 
-    /// The lease on `domain`: inserts its row, or takes over an expired one (the line naming
-    /// the dead holder goes to `took_over`), waiting up to `timeout`. With `create` false and
-    /// no lock table, `None`: nobody takes leases there.
+    /// The lease on `domain`: inserts the `domain` row, or takes over an expired one (the
+    /// line naming the dead holder goes to `took_over`), waiting up to `timeout`. Exclusive,
+    /// it then keeps that row only if no live shared row is there (expired ones it removes,
+    /// naming their holders in `took_over`), and gives it back and waits otherwise; shared, it
+    /// inserts a row of its own and gives the `domain` row back. With `create` false and no
+    /// lock table, `None`: nobody takes leases there.
     #[allow(clippy::too_many_arguments)]
     async fn take_lease(
         &self,
@@ -268,14 +346,29 @@ impl Target {
         who: &str,
         length: Duration,
         create: bool,
+        mode: Mode,
         waiting: &mut (dyn FnMut(&str) + Send),
-        took_over: &mut Option<String>,
+        took_over: &mut Vec<String>,
     ) -> Result<Option<Lease>, LockError> {
         let namespace = self.namespace(domain);
         let other = |e: sqlx::Error| LockError::Other { domain: domain.to_owned(), detail: e.to_string() };
         let mut conn = Conn::open(self).await?;
         let begun = Instant::now();
         let me = Me::new(who);
+        let mine = match mode {
+            Mode::Exclusive => lease::ROW.to_owned(),
+            Mode::Shared => lease::shared_key(&me.token),
+        };
+        let expired_line = |row: &lease::Row, what: &str| {
+            format!(
+                "{domain}: took over the {what} on {namespace} from {}, whose lease expired at {} \
+                 without a renewal for {} s (it was killed or cut off from the server); \
+                 see `seedbed migrate status` for anything it left unfinished",
+                row.who(),
+                row.expires,
+                row.silent
+            )
+        };
         let result = async {
             if create {
                 conn.ensure_table(&namespace).await.map_err(other)?;
@@ -283,34 +376,73 @@ impl Target {
                 return Ok(false);
             }
             loop {
-                let holder = match conn.read(&namespace).await.map_err(other)? {
+                // The `domain` row first: every taker passes it alone.
+                let mut holder = match conn.read(&namespace, lease::ROW).await.map_err(other)? {
                     None => {
-                        if conn.insert(&namespace, &me, length).await.map_err(other)? {
-                            return Ok(true);
+                        if conn.insert(&namespace, lease::ROW, &me, length).await.map_err(other)? {
+                            None
+                        } else {
+                            Some(None)
                         }
-                        None
                     }
                     Some(row) if row.expired => {
                         if conn.take_over(&namespace, &me, &row.token, length).await.map_err(other)? {
-                            *took_over = Some(format!(
-                                "{domain}: took over the lock on {namespace} from {}, whose lease expired at {} \
-                                 without a renewal for {} s (it was killed or cut off from the server); \
-                                 see `seedbed migrate status` for anything it left unfinished",
-                                row.who(),
-                                row.expires,
-                                row.silent
-                            ));
-                            return Ok(true);
+                            took_over.push(expired_line(&row, "lock"));
+                            None
+                        } else {
+                            Some(None)
                         }
-                        None
                     }
-                    Some(row) => Some(format!(
+                    Some(row) => Some(Some(format!(
                         "held by {} (lease renewed {} s ago, expires {})",
                         row.who(),
                         row.silent,
                         row.expires
-                    )),
+                    ))),
                 };
+                if holder.is_none() {
+                    // This taker holds the `domain` row.
+                    match mode {
+                        Mode::Shared => {
+                            // Its own row before the `domain` row goes, so that an exclusive
+                            // taker that gets the `domain` row next finds it.
+                            let inserted = conn.insert(&namespace, &mine, &me, length).await;
+                            let released = conn.delete(&namespace, lease::ROW, &me.token).await;
+                            match (inserted, released) {
+                                (Ok(true), Ok(())) => return Ok(true),
+                                (Ok(false), Ok(())) => holder = Some(None),
+                                (inserted, released) => {
+                                    // Neither row may outlive this error unrenewed: the next
+                                    // taker would wait out its lease for nothing.
+                                    if matches!(inserted, Ok(true)) {
+                                        let _ = conn.delete(&namespace, &mine, &me.token).await;
+                                    }
+                                    return Err(other(inserted.err().or(released.err()).expect("an error")));
+                                }
+                            }
+                        }
+                        Mode::Exclusive => {
+                            let mut live = Vec::new();
+                            for row in conn.read_shared(&namespace).await.map_err(other)? {
+                                if !row.expired {
+                                    live.push(row);
+                                } else if conn
+                                    .remove_expired(&namespace, &row.key, &row.token)
+                                    .await
+                                    .map_err(other)?
+                                {
+                                    took_over.push(expired_line(&row, "shared lock"));
+                                }
+                            }
+                            if live.is_empty() {
+                                return Ok(true);
+                            }
+                            conn.delete(&namespace, lease::ROW, &me.token).await.map_err(other)?;
+                            holder = Some(Some(shared_holders(&live)));
+                        }
+                    }
+                }
+                let holder = holder.flatten();
                 if begun.elapsed() >= timeout {
                     return Err(LockError::Timeout {
                         domain: domain.to_owned(),
@@ -326,26 +458,29 @@ impl Target {
                         (timeout + begun.duration_since(started)).as_secs()
                     ));
                 }
-                tokio::time::sleep(lease::POLL.min(timeout.saturating_sub(begun.elapsed())).max(Duration::from_millis(10)))
-                    .await;
+                tokio::time::sleep(
+                    lease::POLL.min(timeout.saturating_sub(begun.elapsed())).max(Duration::from_millis(10)),
+                )
+                .await;
             }
         }
         .await;
         conn.close().await;
         match result {
-            Ok(true) => Ok(Some(Lease::keep(self.clone(), domain, namespace, me.token, length))),
+            Ok(true) => Ok(Some(Lease::keep(self.clone(), domain, namespace, mine, me.token, length))),
             Ok(false) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    /// The engine's own lock on `domain`: a file lock (SQLite), an advisory lock (PostgreSQL)
-    /// or `GET_LOCK` (MariaDB), waiting up to `timeout`.
+    /// The engine's own lock on `domain`, held in `mode`: a file lock (SQLite), an advisory
+    /// lock (PostgreSQL) or `GET_LOCK` (MariaDB; shared: a slot lock), waiting up to `timeout`.
     async fn session_lock(
         &self,
         domain: &str,
         timeout: Duration,
         who: &str,
+        mode: Mode,
         waiting: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Held, LockError> {
         let namespace = self.namespace(domain);
@@ -379,11 +514,59 @@ impl Target {
                     .write(true)
                     .open(&lock_path)
                     .map_err(|e| other(e.to_string()))?;
+                let io = |e: std::io::Error| other(e.to_string());
                 loop {
-                    match file.try_lock() {
-                        Ok(()) => break,
-                        Err(std::fs::TryLockError::WouldBlock) => {}
-                        Err(std::fs::TryLockError::Error(e)) => return Err(other(e.to_string())),
+                    match mode {
+                        Mode::Exclusive => match file.try_lock() {
+                            Ok(()) => break,
+                            Err(std::fs::TryLockError::WouldBlock) => {}
+                            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+                        },
+                        Mode::Shared => {
+                            // Free: take it alone first, to write the holder line (only ever
+                            // written under the exclusive lock, so never torn) and to wait for
+                            // outsiders, as an exclusive taker does; then share it.
+                            match file.try_lock() {
+                                Ok(()) => {
+                                    let label =
+                                        format!("{SHARED_LABEL} (the first: {who}, since {})", utc_clock());
+                                    let _ = write_holder(&mut file, &label);
+                                    let within = timeout.saturating_sub(started.elapsed());
+                                    if let Err(holder) = sqlite_writable(&path, within).await {
+                                        announce(&Some(holder.clone()));
+                                        let _ = file.unlock();
+                                        return Err(timed_out(Some(holder)));
+                                    }
+                                    // Unlock, then lock shared: converting in place is not
+                                    // atomic with flock either, and not portable.
+                                    file.unlock().map_err(io)?;
+                                }
+                                Err(std::fs::TryLockError::WouldBlock) => {}
+                                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+                            }
+                            match file.try_lock_shared() {
+                                // The line is a shared holder's unless an exclusive holder came
+                                // and went in between: then start again, to write it anew.
+                                Ok(())
+                                    if file_holder(&mut file)
+                                        .is_some_and(|l| l.starts_with(SHARED_LABEL)) =>
+                                {
+                                    return Ok(Held::File(file));
+                                }
+                                Ok(()) => {
+                                    file.unlock().map_err(io)?;
+                                    // Bounded like any wait, should something outside seedbed
+                                    // hold the file shared and keep the stale line there.
+                                    if started.elapsed() >= timeout {
+                                        return Err(timed_out(file_holder(&mut file)));
+                                    }
+                                    tokio::time::sleep(Duration::from_millis(10)).await;
+                                    continue;
+                                }
+                                Err(std::fs::TryLockError::WouldBlock) => {}
+                                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+                            }
+                        }
                     }
                     let holder = file_holder(&mut file);
                     if started.elapsed() >= timeout {
@@ -409,8 +592,13 @@ impl Target {
                     .execute(&mut conn)
                     .await
                     .map_err(|e| other(e.to_string()))?;
+                // The shared form of the same key: PostgreSQL keeps the two modes apart.
+                let take = match mode {
+                    Mode::Exclusive => "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                    Mode::Shared => "SELECT pg_try_advisory_lock_shared($1, hashtext($2))",
+                };
                 loop {
-                    let row = sqlx::query("SELECT pg_try_advisory_lock($1, hashtext($2))")
+                    let row = sqlx::query(take)
                         .bind(PG_LOCK_CLASS)
                         .bind(&namespace)
                         .fetch_one(&mut conn)
@@ -430,33 +618,111 @@ impl Target {
             }
             Location::Server { .. } => {
                 let mut conn = self.admin_mysql().await?;
-                let name = mysql_lock_name(&namespace);
-                let mut wait = 0.0;
-                let mut holder = None;
-                loop {
-                    // GET_LOCK waits by itself; asking first without waiting lets a waiting
-                    // process say so before it blocks.
-                    let row = sqlx::query("SELECT GET_LOCK(?, ?)")
-                        .bind(&name)
-                        .bind(wait)
-                        .fetch_one(&mut conn)
-                        .await
-                        .map_err(|e| other(e.to_string()))?;
-                    if row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1) {
-                        return Ok(Held::MySql(conn));
-                    }
-                    let left = timeout.saturating_sub(started.elapsed());
-                    if left.is_zero() || wait > 0.0 {
+                match mysql_lock(&mut conn, &namespace, mode, timeout, &mut announce).await {
+                    Ok(Ok(())) => Ok(Held::MySql(conn)),
+                    Ok(Err(holder)) => {
                         let _ = conn.close().await;
-                        return Err(timed_out(holder));
+                        Err(timed_out(holder))
                     }
-                    holder = mysql_holder(&mut conn, &name).await;
-                    announce(&holder);
-                    wait = left.as_secs_f64();
+                    Err(e) => {
+                        let _ = conn.close().await;
+                        Err(other(e.to_string()))
+                    }
                 }
             }
         }
     }
+}
+
+/// MariaDB's side of the lock, on `conn` (see the module documentation for the protocol):
+/// `Ok(Err(holder))` when it is still held by another after `timeout`.
+async fn mysql_lock(
+    conn: &mut sqlx::MySqlConnection,
+    namespace: &str,
+    mode: Mode,
+    timeout: Duration,
+    announce: &mut (dyn FnMut(&Option<String>) + Send),
+) -> Result<Result<(), Option<String>>, sqlx::Error> {
+    let started = Instant::now();
+    let main = mysql_lock_name(namespace);
+    let slots: Vec<String> = (1..=MYSQL_SLOTS).map(|i| mysql_slot_name(namespace, i)).collect();
+    let mut wait = 0.0;
+    let mut holder = None;
+    loop {
+        // GET_LOCK waits by itself; asking first without waiting lets a waiting process say so
+        // before it blocks.
+        if !mysql_get_lock(conn, &main, wait).await? {
+            let left = timeout.saturating_sub(started.elapsed());
+            if left.is_zero() || wait > 0.0 {
+                return Ok(Err(holder));
+            }
+            holder = mysql_holder(conn, &main).await;
+            announce(&holder);
+            wait = left.as_secs_f64();
+            continue;
+        }
+        wait = 0.0;
+        let users = mysql_slot_users(conn, &slots).await?;
+        match mode {
+            Mode::Exclusive => {
+                let ids: Vec<String> = users.iter().flatten().map(u64::to_string).collect();
+                if ids.is_empty() {
+                    return Ok(Ok(()));
+                }
+                holder = Some(format!(
+                    "held by {} shared holder(s): connection(s) {} (seedbed runs seeding it in shards)",
+                    ids.len(),
+                    ids.join(", ")
+                ));
+            }
+            Mode::Shared => {
+                // Slots change hands only under the main lock, so a free one stays free here.
+                if let Some(free) = users.iter().position(Option::is_none)
+                    && mysql_get_lock(conn, &slots[free], 0.0).await?
+                {
+                    sqlx::query("SELECT RELEASE_LOCK(?)").bind(&main).execute(&mut *conn).await?;
+                    return Ok(Ok(()));
+                }
+                holder =
+                    Some(format!("held by {MYSQL_SLOTS} shared holders, as many as may hold it at once"));
+            }
+        }
+        sqlx::query("SELECT RELEASE_LOCK(?)").bind(&main).execute(&mut *conn).await?;
+        if started.elapsed() >= timeout {
+            return Ok(Err(holder));
+        }
+        announce(&holder);
+        tokio::time::sleep(
+            POLL.min(timeout.saturating_sub(started.elapsed())).max(Duration::from_millis(10)),
+        )
+        .await;
+    }
+}
+
+/// `GET_LOCK(name, wait)`: whether this connection holds `name` now.
+async fn mysql_get_lock(
+    conn: &mut sqlx::MySqlConnection,
+    name: &str,
+    wait: f64,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT GET_LOCK(?, ?)").bind(name).bind(wait).fetch_one(conn).await?;
+    Ok(row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1))
+}
+
+/// The connection holding each slot lock, in one query: `None` for a free slot.
+async fn mysql_slot_users(
+    conn: &mut sqlx::MySqlConnection,
+    slots: &[String],
+) -> Result<Vec<Option<u64>>, sqlx::Error> {
+    let sql = format!("SELECT {}", vec!["CAST(IS_USED_LOCK(?) AS SIGNED)"; slots.len()].join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for slot in slots {
+        query = query.bind(slot);
+    }
+    let row = query.fetch_one(conn).await?;
+    Ok((0..slots.len())
+        .map(|i| row.try_get::<Option<i64>, _>(i).ok().flatten().map(|id| id as u64))
+        .collect())
 }
 
 /// Takes `domain`'s lock (the very one `seedbed` commands take) through `db`, a connection
@@ -573,25 +839,40 @@ pub async fn lock_through(
                     "this server is a Galera node, where a lock taken through the service's connection holds on one node only: run `seedbed migrate up` (which takes the cluster-wide lease) before the replicas start".into(),
                 ));
             }
-            let row = sqlx::query("SELECT GET_LOCK(?, ?)")
-                .bind(mysql_lock_name(&ns))
-                .bind(timeout.as_secs_f64())
-                .fetch_one(&mut conn)
-                .await
-                .map_err(|e| other(e.to_string()))?;
-            if row.try_get::<Option<i64>, _>(0).ok().flatten() == Some(1) {
-                return Ok((DomainLock { held: Held::MySql(conn), lease: None }, None));
+            // The same protocol as the CLI's: the main lock, and no shared holder in a slot.
+            match mysql_lock(&mut conn, &ns, Mode::Exclusive, timeout, &mut |_| {}).await {
+                Ok(Ok(())) => Ok((DomainLock { held: Held::MySql(conn), lease: None }, None)),
+                Ok(Err(holder)) => {
+                    let _ = conn.close().await;
+                    Err(LockError::Timeout {
+                        domain: domain.to_owned(),
+                        namespace: ns,
+                        waited: started.elapsed().as_secs(),
+                        holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
+                    })
+                }
+                Err(e) => {
+                    let _ = conn.close().await;
+                    Err(other(e.to_string()))
+                }
             }
-            let holder = mysql_holder(&mut conn, &mysql_lock_name(&ns)).await;
-            let _ = conn.close().await;
-            Err(LockError::Timeout {
-                domain: domain.to_owned(),
-                namespace: ns,
-                waited: started.elapsed().as_secs(),
-                holder: holder.unwrap_or_else(|| "another seedbed is migrating or seeding it".into()),
-            })
         }
     }
+}
+
+/// Who holds a lease shared: how many, and the first few (oldest first).
+fn shared_holders(rows: &[lease::Row]) -> String {
+    let named: Vec<String> = rows
+        .iter()
+        .take(3)
+        .map(|row| format!("{} (lease renewed {} s ago, expires {})", row.who(), row.silent, row.expires))
+        .collect();
+    let more = if rows.len() > named.len() {
+        format!(" and {} more", rows.len() - named.len())
+    } else {
+        String::new()
+    };
+    format!("held by {} shared holder(s): {}{more}", rows.len(), named.join(", "))
 }
 
 /// `seedbed <what> on <host> pid <pid>`: how a holder names itself. The host name is a label
@@ -666,26 +947,44 @@ fn outside_holder(path: &std::path::Path) -> String {
     format!("held by a program outside seedbed that keeps SQLite's write lock on {}", path.display())
 }
 
-/// Who holds the PostgreSQL advisory lock on `namespace`: its application name and address.
+/// Who holds the PostgreSQL advisory lock on `namespace`: its application name and address,
+/// or those of the first few shared holders and how many there are.
 async fn pg_holder(conn: &mut sqlx::PgConnection, namespace: &str) -> Option<String> {
-    let row = sqlx::query(
-        "SELECT a.application_name, coalesce(host(a.client_addr), 'a local socket'), a.pid \
+    let rows = sqlx::query(
+        "SELECT a.application_name, coalesce(host(a.client_addr), 'a local socket'), a.pid, \
+                l.mode = 'ShareLock', count(*) OVER () \
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 \
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
            AND l.classid = $1::int4::oid AND l.objid = hashtext($2)::oid \
-         LIMIT 1",
+         ORDER BY a.backend_start LIMIT 3",
     )
     .bind(PG_LOCK_CLASS)
     .bind(namespace)
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await
-    .ok()??;
-    let app: String = row.try_get(0).ok()?;
-    let addr: String = row.try_get(1).ok()?;
-    let pid: i32 = row.try_get(2).ok()?;
-    let app = if app.is_empty() { "a client without an application name".into() } else { app };
-    Some(format!("held by {app} (server process {pid}, from {addr})"))
+    .ok()?;
+    let mut shared = false;
+    let mut count = 0;
+    let mut named = Vec::new();
+    for row in &rows {
+        let app: String = row.try_get(0).ok()?;
+        let addr: String = row.try_get(1).ok()?;
+        let pid: i32 = row.try_get(2).ok()?;
+        shared = row.try_get(3).ok()?;
+        count = row.try_get::<i64, _>(4).ok()?;
+        let app = if app.is_empty() { "a client without an application name".into() } else { app };
+        named.push(format!("{app} (server process {pid}, from {addr})"));
+    }
+    match (named.len(), shared) {
+        (0, _) => None,
+        (_, false) => Some(format!("held by {}", named[0])),
+        (n, true) => {
+            let more =
+                if count > n as i64 { format!(" and {} more", count - n as i64) } else { String::new() };
+            Some(format!("held by {count} shared holder(s): {}{more}", named.join(", ")))
+        }
+    }
 }
 
 /// Who holds the MariaDB lock `name`: MariaDB shows only the connection.
@@ -704,15 +1003,28 @@ async fn mysql_holder(conn: &mut sqlx::MySqlConnection, name: &str) -> Option<St
     Some(format!("held by connection {id} of {user}@{host} (a seedbed migrating or seeding it)"))
 }
 
+/// The name of MariaDB's shared slot lock `slot` (1 to 64) on `namespace`: the main lock's
+/// name and `#s<slot>`, hashed like it where that would pass 64 characters.
+fn mysql_slot_name(namespace: &str, slot: usize) -> String {
+    let main = mysql_lock_name(namespace);
+    if main.len() + 4 <= 64 {
+        return format!("{main}#s{slot}");
+    }
+    format!("seedbed:{}:{:016x}#s{slot}", &namespace[..namespace.len().min(32)], fnv1a(namespace))
+}
+
 /// MariaDB lock names are at most 64 characters; a database name may be 64 by itself.
 fn mysql_lock_name(namespace: &str) -> String {
     let name = format!("seedbed:{namespace}");
     if name.len() <= 64 {
         return name;
     }
-    // FNV-1a: stable across builds and machines, which every process sharing the lock needs.
-    let hash = namespace
+    format!("seedbed:{}:{:016x}", &namespace[..namespace.len().min(36)], fnv1a(namespace))
+}
+
+/// FNV-1a: stable across builds and machines, which every process sharing a lock needs.
+fn fnv1a(namespace: &str) -> u64 {
+    namespace
         .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    format!("seedbed:{}:{hash:016x}", &namespace[..namespace.len().min(36)])
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

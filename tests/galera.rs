@@ -282,6 +282,8 @@ fn three_shards_through_three_nodes_write_what_one_seeding_writes() {
     let seen = c.through_every_node(&["digest"]);
     assert_all_equal("the digest", &seen);
     assert_eq!(seen[0], want, "three shards through three nodes against one seeding");
+}
+
 /// Shards through node 1 and node 2 hold draw's lock at once, while a writer through node 3
 /// waits for both (each node's `GET_LOCK` is its own: the lease rows keep them apart), and
 /// once they are gone the writer keeps a shard out in turn.

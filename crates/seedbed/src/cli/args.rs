@@ -71,25 +71,38 @@ impl LockArgs {
     /// and naming this command to those that wait for it.
     pub async fn lock(&self, target: &Target, domain: &str) -> anyhow::Result<seedbed_core::DomainLock> {
         let who = seedbed_core::holder_label(&command_words());
-        let policy = seedbed_core::LockPolicy {
+        Ok(target.lock_with(domain, self.timeout(), &who, self.policy(), |line| say!("{line}")).await?)
+    }
+
+    /// Which lock, and how long a lease lasts unrenewed.
+    fn policy(&self) -> seedbed_core::LockPolicy {
+        seedbed_core::LockPolicy {
             kind: match self.lock_kind {
                 LockKindArg::Auto => seedbed_core::LockKind::Auto,
                 LockKindArg::Lease => seedbed_core::LockKind::Lease,
                 LockKindArg::Session => seedbed_core::LockKind::Session,
             },
             lease: std::time::Duration::from_secs_f64(self.lock_lease),
-        };
-        Ok(target.lock_with(domain, self.timeout(), &who, policy, |line| say!("{line}")).await?)
+        }
     }
 
-    /// [`LockArgs::lock`] in shared mode: beside the other shards of a sharded seeding.
-    // TODO(lock helper): the shared lock; until it lands, shards queue on the exclusive one.
+    /// [`LockArgs::lock`] in shared mode: beside the other shards of a sharded seeding, and
+    /// excluding everything else. On SQLite the exclusive lock instead: SQLite has one
+    /// writer, and shards that took turns on its write lock could fail on "database is
+    /// locked" where a deferred transaction turns from reading to writing; so there they
+    /// queue, one after another, as `--workers` runs them there.
     pub async fn lock_shared(
         &self,
         target: &Target,
         domain: &str,
     ) -> anyhow::Result<seedbed_core::DomainLock> {
-        self.lock(target, domain).await
+        if target.backend() == seedbed_core::Backend::Sqlite {
+            return self.lock(target, domain).await;
+        }
+        let who = seedbed_core::holder_label(&command_words());
+        Ok(target
+            .lock_shared_with(domain, self.timeout(), &who, self.policy(), |line| say!("{line}"))
+            .await?)
     }
 
     /// How long to wait: for the lock, and on SQLite for each statement that meets another

@@ -82,6 +82,10 @@ fn measure(argv: &[String]) -> anyhow::Result<()> {
 async fn total_rows(target: &Target) -> anyhow::Result<u64> {
     let mut total = 0;
     for d in DOMAINS {
+        // A run of one domain (`--domain`) leaves the others uncreated.
+        if !target.namespace_exists(d.name).await? {
+            continue;
+        }
         let db = target.connect(d.name).await?;
         total += seedbed_seeds::row_counts(&db, d.seeder).await?.iter().map(|(_, n)| n).sum::<u64>();
     }
@@ -490,6 +494,9 @@ struct Cli {
     /// the workers share: `dev` at scale 4 is four cells).
     #[arg(long, default_value_t = 4.0, requires = "workers")]
     scale: f64,
+    /// With --workers: seed only this domain (all of them by default, at once).
+    #[arg(long, requires = "workers")]
+    domain: Option<String>,
 }
 
 /// Where a backend is benchmarked: SQLite files under `sqlite_dir`; for the servers, the
@@ -534,7 +541,9 @@ async fn backfill(
 }
 
 /// `seed --workers N` for each of `workers`, side by side in one run: rows/s, and the
-/// speed-up over the first entry (one worker, when the list starts with 1).
+/// speed-up over the first entry (one worker, when the list starts with 1). A worker count
+/// of 1 is the plain seeding (one transaction, with its bulk tricks); `--shard 1/1` is also
+/// run, as the sharded path with one worker (no table altered for the load).
 async fn sharded(
     binary: &Path,
     work: &Path,
@@ -542,6 +551,7 @@ async fn sharded(
     profiles: &[String],
     scale: f64,
     workers: &[u32],
+    domain: Option<&str>,
 ) -> anyhow::Result<()> {
     println!(
         "| backend | profile | scale | workers | rows | s | rows/s | peak RSS MiB | vs {} worker(s) |",
@@ -549,16 +559,21 @@ async fn sharded(
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let scale_arg = scale.to_string();
+    let scope: Vec<&str> = domain.map(|d| vec!["--domain", d]).unwrap_or_default();
+    let mut runs: Vec<(String, Vec<String>)> =
+        workers.iter().map(|n| (n.to_string(), vec!["--workers".to_owned(), n.to_string()])).collect();
+    runs.push(("1 (`--shard 1/1`)".to_owned(), vec!["--shard".to_owned(), "1/1".to_owned()]));
     for backend in backends {
         let url = bench_url(backend, &work.join("sqlite"))?;
         for profile in profiles {
             let mut first = None;
-            for n in workers {
-                let prefix = format!("bench_w{n}_");
+            for (i, (n, how)) in runs.iter().enumerate() {
+                let prefix = format!("bench_w{i}_");
                 let target = Target::parse(&url)?.with_prefix(&prefix)?;
-                seedbed(binary, &url, &prefix, &["migrate", "fresh"])?;
-                let n_arg = n.to_string();
-                let args = ["seed", "--profile", profile, "--scale", &scale_arg, "--workers", &n_arg];
+                seedbed(binary, &url, &prefix, &[&["migrate", "fresh"], &scope[..]].concat())?;
+                let how: Vec<&str> = how.iter().map(String::as_str).collect();
+                let args =
+                    [&["seed", "--profile", profile.as_str(), "--scale", &scale_arg], &scope[..], &how[..]].concat();
                 let run = seedbed(binary, &url, &prefix, &args)?;
                 let rows = total_rows(&target).await?;
                 let rate = rows as f64 / run.wall.as_secs_f64();
@@ -570,7 +585,9 @@ async fn sharded(
                     rate / base
                 );
                 for d in DOMAINS {
-                    target.drop_namespace(d.name).await?;
+                    if target.namespace_exists(d.name).await? {
+                        target.drop_namespace(d.name).await?;
+                    }
                 }
             }
         }
@@ -584,7 +601,7 @@ async fn main() -> anyhow::Result<()> {
     if argv.get(1).map(String::as_str) == Some(MEASURE) {
         return measure(&argv[2..]);
     }
-    let Cli { profiles, backends, fixtures: fixture_mode, backfill: backfill_mode, workers, scale } =
+    let Cli { profiles, backends, fixtures: fixture_mode, backfill: backfill_mode, workers, scale, domain } =
         clap::Parser::parse();
     if fixture_mode {
         return fixtures(&backends).await;
@@ -606,7 +623,7 @@ async fn main() -> anyhow::Result<()> {
         return result;
     }
     if !workers.is_empty() {
-        let result = sharded(&binary, &work, &backends, &profiles, scale, &workers).await;
+        let result = sharded(&binary, &work, &backends, &profiles, scale, &workers, domain.as_deref()).await;
         std::fs::remove_dir_all(&work).ok();
         return result;
     }

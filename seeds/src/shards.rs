@@ -158,7 +158,7 @@ pub async fn seed_workers_until(
     };
     let one_writer = db.get_database_backend() == DbBackend::Sqlite;
     let results = {
-        let runs: Vec<Pin<Box<dyn Future<Output = Result<(), SeedError>> + '_>>> = todo
+        let runs: Vec<Run<'_>> = todo
             .iter()
             .map(|s| {
                 let db = &dbs[(s.k as usize - 1) % dbs.len()];
@@ -207,6 +207,9 @@ pub async fn seed_workers_until(
     report.finished = finish(db, seeder, opts, n, progress, password_hash).await?;
     Ok(report)
 }
+
+/// One shard's part, under way.
+type Run<'a> = Pin<Box<dyn Future<Output = Result<(), SeedError>> + 'a>>;
 
 /// Polls every future until all are done, on this task; results in their order.
 async fn join_all<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + '_>>>) -> Vec<T> {

@@ -573,7 +573,8 @@ async fn sharded(
                 seedbed(binary, &url, &prefix, &[&["migrate", "fresh"], &scope[..]].concat())?;
                 let how: Vec<&str> = how.iter().map(String::as_str).collect();
                 let args =
-                    [&["seed", "--profile", profile.as_str(), "--scale", &scale_arg], &scope[..], &how[..]].concat();
+                    [&["seed", "--profile", profile.as_str(), "--scale", &scale_arg], &scope[..], &how[..]]
+                        .concat();
                 let run = seedbed(binary, &url, &prefix, &args)?;
                 let rows = total_rows(&target).await?;
                 let rate = rows as f64 / run.wall.as_secs_f64();

@@ -165,7 +165,9 @@ impl Gen<'_, '_> {
         for k in 0..3 {
             let method = [HttpMethod::Get, HttpMethod::Put, HttpMethod::Patch][k];
             let code = [200, 409, 200][k];
-            ctx.put(
+            // Through `put_child` like the calls above: a batch this row fills holds calls of
+            // payments still queued, which must go first.
+            ctx.put_child(
                 &mut calls,
                 &payment_api_logs::Model {
                     id: call_ids.next(&mut rng),
@@ -179,6 +181,7 @@ impl Gen<'_, '_> {
                     duration_ms: rng.between(20, 300) as i32,
                     created_at: self.now - Duration::days(k as i64 + 1),
                 },
+                &mut payments,
             )
             .await?;
         }
@@ -195,7 +198,7 @@ impl Gen<'_, '_> {
             duration_ms: 30_000,
             created_at: self.now - Duration::days(5),
         };
-        ctx.put(&mut calls, &timed_out).await?;
+        ctx.put_child(&mut calls, &timed_out, &mut payments).await?;
         ctx.close(&mut payments).await?;
         ctx.close(&mut events).await?;
         ctx.close(&mut calls).await?;

@@ -98,7 +98,8 @@ pub async fn seed_shard_until(
     }
     if report.found_written.is_empty() {
         open(db, seeder, opts, &[shard], false).await?;
-        write_shard_retrying(db, seeder, opts, shard, chunk_rows, progress, password_hash, stop).await?;
+        let part = Part { db, seeder, opts, shard, chunk_rows, progress, password_hash };
+        write_shard_retrying(part, stop).await?;
         report.wrote.push(shard);
     }
     report.finished = finish(db, seeder, opts, shard.n, progress, password_hash).await?;
@@ -163,16 +164,16 @@ pub async fn seed_workers_until(
             .map(|s| {
                 let db = &dbs[(s.k as usize - 1) % dbs.len()];
                 let stop = shard_stop(stopped.clone());
-                Box::pin(write_shard_retrying(
+                let part = Part {
                     db,
                     seeder,
                     opts,
-                    *s,
-                    plan.chunk_rows,
+                    shard: *s,
+                    chunk_rows: plan.chunk_rows,
                     progress,
                     password_hash,
-                    stop,
-                )) as Pin<Box<dyn Future<Output = _>>>
+                };
+                Box::pin(write_shard_retrying(part, stop)) as Pin<Box<dyn Future<Output = _>>>
             })
             .collect();
         let work = async {
@@ -276,20 +277,23 @@ async fn open(
     .await
 }
 
-/// [`write_shard`], again while its transaction loses a conflict with another shard's (an
-/// InnoDB deadlock between inserts into the same index pages, a Galera certification
-/// failure): the part is deterministic, and its row says what is committed already.
-#[allow(clippy::too_many_arguments)]
-async fn write_shard_retrying(
-    db: &DatabaseConnection,
-    seeder: &dyn Seeder,
+/// What writing one shard's part takes.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    db: &'a DatabaseConnection,
+    seeder: &'a dyn Seeder,
+    /// The seeding's options (the domain's, not a cell's).
     opts: SeedOptions,
     shard: Shard,
     chunk_rows: Option<u64>,
-    progress: &dyn Progress,
-    password_hash: &str,
-    stop: impl Future<Output = ()>,
-) -> Result<(), SeedError> {
+    progress: &'a dyn Progress,
+    password_hash: &'a str,
+}
+
+/// [`write_shard`], again while its transaction loses a conflict with another shard's (an
+/// InnoDB deadlock between inserts into the same index pages, a Galera certification
+/// failure): the part is deterministic, and its row says what is committed already.
+async fn write_shard_retrying(part: Part<'_>, stop: impl Future<Output = ()>) -> Result<(), SeedError> {
     let mut stop = std::pin::pin!(stop);
     let mut attempt = 0;
     loop {
@@ -299,7 +303,7 @@ async fn write_shard_retrying(
             stop.as_mut().await;
             stopped.store(true, std::sync::atomic::Ordering::SeqCst);
         };
-        match write_shard(db, seeder, opts, shard, chunk_rows, progress, password_hash, once).await {
+        match write_shard(part, once).await {
             Err(e @ (SeedError::LeftIncomplete { .. } | SeedError::Db { .. }))
                 if attempt < ATTEMPTS
                     && !stopped.load(std::sync::atomic::Ordering::SeqCst)
@@ -312,18 +316,9 @@ async fn write_shard_retrying(
     }
 }
 
-/// Step 2: shard `shard`'s cells, after what its row says is committed already.
-#[allow(clippy::too_many_arguments)]
-async fn write_shard(
-    db: &DatabaseConnection,
-    seeder: &dyn Seeder,
-    opts: SeedOptions,
-    shard: Shard,
-    chunk_rows: Option<u64>,
-    progress: &dyn Progress,
-    password_hash: &str,
-    stop: impl Future<Output = ()>,
-) -> Result<(), SeedError> {
+/// Step 2: the shard's cells, after what its row says is committed already.
+async fn write_shard(part: Part<'_>, stop: impl Future<Output = ()>) -> Result<(), SeedError> {
+    let Part { db, seeder, opts, shard, chunk_rows, progress, password_hash } = part;
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
     let key = state::shard_key(domain, shard);

@@ -241,22 +241,23 @@ async fn lock_all(
     target: &Target,
     domains: &[&'static Domain],
 ) -> anyhow::Result<Vec<seedbed_core::DomainLock>> {
-    let mut held = Vec::new();
-    for d in domains {
-        held.push(lock.lock(target, d.name).await?);
-    }
-    Ok(held)
+    lock_each(lock, target, domains, false).await
 }
 
-/// [`lock_all`], shared with the other shards of a sharded seeding (see seedbed-core's lock).
-async fn lock_all_shared(
+/// [`lock_all`], in shared mode when `shared`: beside the other shards of a sharded seeding
+/// (see seedbed-core's lock).
+async fn lock_each(
     lock: &LockArgs,
     target: &Target,
     domains: &[&'static Domain],
+    shared: bool,
 ) -> anyhow::Result<Vec<seedbed_core::DomainLock>> {
     let mut held = Vec::new();
     for d in domains {
-        held.push(lock.lock_shared(target, d.name).await?);
+        held.push(match shared {
+            true => lock.lock_shared(target, d.name).await?,
+            false => lock.lock(target, d.name).await?,
+        });
     }
     Ok(held)
 }
@@ -583,10 +584,7 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     // From the first check to the last count, no other seedbed changes these domains: a
     // `migrate down` waits instead of dropping the tables being counted.
     // Shards of one seeding share the domain's lock with each other, and with nobody else.
-    let locks = match args.shard {
-        Some(_) => lock_all_shared(&args.lock, &target, &domains).await?,
-        None => lock_all(&args.lock, &target, &domains).await?,
-    };
+    let locks = lock_each(&args.lock, &target, &domains, args.shard.is_some()).await?;
     let open = open_for_change(&target, &domains, &args.lock).await?;
     let mut modes = Vec::new();
     let mut pools = Vec::new();

@@ -53,7 +53,7 @@ impl Done {
         out
     }
 
-    fn decode(text: &str) -> Option<Done> {
+    pub(crate) fn decode(text: &str) -> Option<Done> {
         let mut done = Done::default();
         for part in text.split_whitespace() {
             let (key, n) = part.split_once('=')?;

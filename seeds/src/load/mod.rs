@@ -206,7 +206,7 @@ impl Writer {
         for (key, progress) in rows {
             let Some(shard) = key.strip_prefix(domain).and_then(|k| k.strip_prefix('#')) else { continue };
             any = true;
-            let complete = progress.split_whitespace().any(|p| p == "~complete=1");
+            let complete = Done::decode(&progress).is_some_and(|d| d.complete);
             if complete && shard.parse::<crate::cells::Shard>().is_ok_and(|s| s.n == n) {
                 written += 1;
             }

@@ -108,6 +108,14 @@ async fn shards_one_after_another_write_what_one_seeding_writes(backend: Backend
     );
     assert_eq!(digests(t.seedbed(&["digest"])), want, "three shards on {backend:?} against one seeding");
     assert_success(&t.seedbed(&["check"]));
+    // A late shard of the completed seeding adds nothing to the data.
+    refused(
+        &t.seedbed(&seed_args(FOUR_CELLS, &["--shard", "1/3"])),
+        5,
+        &["already holds data"],
+        "a shard after the seeding was completed",
+    );
+    assert_eq!(digests(t.seedbed(&["digest"])), want, "the late shard changed the data on {backend:?}");
 }
 
 backend_tests!(workers_write_what_one_seeding_writes);

@@ -66,17 +66,9 @@ pub async fn seed_shard_until(
 ) -> Result<Report, SeedError> {
     let domain = seeder.domain();
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
-    let mut found = state::read_job(db, domain).await.map_err(failed)?;
-    if found.is_none()
-        && let Some((table, rows)) =
-            row_counts(db, seeder).await.map_err(failed)?.into_iter().find(|(_, n)| *n > 0)
-    {
-        // Another shard may have opened the seeding since the first look.
-        found = state::read_job(db, domain).await.map_err(failed)?;
-        if found.is_none() {
-            return Err(SeedError::NotEmpty { domain: domain.to_owned(), table: table.to_owned(), rows });
-        }
-    }
+    // A domain that holds data and no seeding under way is refused by the opening, in its
+    // transaction: another shard may open the seeding between a look here and that.
+    let found = state::read_job(db, domain).await.map_err(failed)?;
     let mut report = Report::default();
     match &found {
         None => {}
@@ -244,7 +236,7 @@ async fn open(
     let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
     state::ensure_table(db).await.map_err(failed)?;
     let backend = db.get_database_backend();
-    retrying(domain, async || {
+    let in_the_way = retrying(domain, async || {
         let txn = db.begin().await?;
         if truncate {
             for t in seeder.tables().iter().rev() {
@@ -253,8 +245,33 @@ async fn open(
             }
             txn.execute_raw(state::clear(backend, domain)).await?;
         }
-        seeder.reference(&txn, opts.now, true).await?;
         let recorded: Vec<String> = state::read_keys(&txn).await?;
+        // No seeding under way, yet rows (a late shard of a seeding another shard has since
+        // completed, say): nothing may be added to them.
+        if recorded.is_empty()
+            && let Some((table, rows)) = row_counts(&txn, seeder).await?.into_iter().find(|(_, n)| *n > 0)
+        {
+            txn.rollback().await?;
+            return Ok(Some(SeedError::NotEmpty {
+                domain: domain.to_owned(),
+                table: table.to_owned(),
+                rows,
+            }));
+        }
+        // A seeding another shard opened since this one looked: it must be this one's.
+        if let (false, Some(job @ Found::Sharded { n, .. })) =
+            (truncate, state::read_job(&txn, domain).await?)
+            && let Some(mine) = shards.first()
+            && (n != mine.n || job.opts() != opts)
+        {
+            txn.rollback().await?;
+            return Ok(Some(SeedError::OtherShards {
+                domain: domain.to_owned(),
+                shard: *mine,
+                recorded: job.to_string(),
+            }));
+        }
+        seeder.reference(&txn, opts.now, true).await?;
         for shard in shards {
             let key = state::shard_key(domain, *shard);
             if recorded.contains(&key) {
@@ -272,9 +289,10 @@ async fn open(
                 txn.execute_raw(stmt).await?;
             }
         }
-        txn.commit().await
+        txn.commit().await.map(|()| None)
     })
-    .await
+    .await?;
+    in_the_way.map_or(Ok(()), Err)
 }
 
 /// What writing one shard's part takes.
@@ -401,12 +419,12 @@ fn backoff(attempt: u32) -> Duration {
 
 /// Runs `work` (one transaction) again while it fails on a conflict with another shard's
 /// transaction, up to [`ATTEMPTS`] times.
-async fn retrying(domain: &str, work: impl AsyncFn() -> Result<(), DbErr>) -> Result<(), SeedError> {
+async fn retrying<T>(domain: &str, work: impl AsyncFn() -> Result<T, DbErr>) -> Result<T, SeedError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         match work().await {
-            Ok(()) => return Ok(()),
+            Ok(done) => return Ok(done),
             Err(e) if attempt < ATTEMPTS && conflict(&e) => tokio::time::sleep(backoff(attempt)).await,
             Err(cause) => return Err(SeedError::Db { domain: domain.to_owned(), cause }),
         }

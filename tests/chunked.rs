@@ -12,7 +12,7 @@ use seedbed_core::{Backend, Target};
 use seedbed_seeds::Profile;
 use seedbed_seeds::state::Recorded;
 
-use crate::util::{TestDb, backend_tests, domains, show};
+use crate::util::{TestDb, backend_tests, domains, refused, show};
 
 fn draw() -> &'static seedbed_registry::Domain {
     domains().iter().find(|d| d.name == "draw").expect("the draw domain")
@@ -46,16 +46,6 @@ async fn until_seen(target: &Target, want: Option<&Recorded>, what: &str) {
         assert!(started.elapsed() < Duration::from_secs(30), "{what}: want {want:?}, still see {seen:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// Asserts a refusal: exit `code`, and every phrase of `expected` on stderr.
-fn refused(out: &Output, code: i32, expected: &[&str], what: &str) {
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.code() == Some(code) && expected.iter().all(|e| said.contains(e)),
-        "{what}: want exit {code} saying {expected:?}\n{}",
-        show(out)
-    );
 }
 
 /// Rows per table, as the recorded progress counts them (tables it does not name: 0).

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use seedbed_core::Backend;
 
-use crate::util::{TestDb, assert_success, backend_tests, domains, show};
+use crate::util::{TestDb, assert_success, backend_tests, domains, refused, show};
 
 /// Options with four tiny cells: every shard count up to four has cells to write.
 pub const FOUR_CELLS: &[&str] = &["--profile", "tiny", "--scale", "4", "--seed", "7"];
@@ -32,16 +32,6 @@ pub async fn one_seeding(opts: &[&str], domain: Option<&str>) -> String {
 /// `seedbed seed` with `opts` and `extra`.
 fn seed_args<'a>(opts: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     [&["seed"], opts, extra].concat()
-}
-
-/// Asserts a refusal: exit `code`, and every phrase of `expected` on stderr.
-fn refused(out: &Output, code: i32, expected: &[&str], what: &str) {
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.code() == Some(code) && expected.iter().all(|e| said.contains(e)),
-        "{what}: want exit {code} saying {expected:?}\n{}",
-        show(out)
-    );
 }
 
 /// Asserts success with every phrase of `expected` on stdout.

@@ -355,6 +355,16 @@ pub fn show(out: &Output) -> String {
     )
 }
 
+/// Asserts a refusal: exit `code`, and every phrase of `expected` on stderr.
+pub fn refused(out: &Output, code: i32, expected: &[&str], what: &str) {
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(code) && expected.iter().all(|e| said.contains(e)),
+        "{what}: want exit {code} saying {expected:?}\n{}",
+        show(out)
+    );
+}
+
 /// Asserts that a command succeeded, showing its output if not.
 pub fn assert_success(out: &Output) {
     assert!(out.status.success(), "command failed\n{}", show(out));

@@ -245,11 +245,15 @@ async fn open(
             }
             txn.execute_raw(state::clear(backend, domain)).await?;
         }
+        // Rows first, then the seeding's rows: another shard's opening commits its reference
+        // rows and its own row together, so a statement that sees the former, or runs after
+        // one that did, sees the latter too (even at READ COMMITTED).
+        let held = row_counts(&txn, seeder).await?.into_iter().find(|(_, n)| *n > 0);
         let recorded: Vec<String> = state::read_keys(&txn).await?;
         // No seeding under way, yet rows (a late shard of a seeding another shard has since
         // completed, say): nothing may be added to them.
         if recorded.is_empty()
-            && let Some((table, rows)) = row_counts(&txn, seeder).await?.into_iter().find(|(_, n)| *n > 0)
+            && let Some((table, rows)) = held
         {
             txn.rollback().await?;
             return Ok(Some(SeedError::NotEmpty {

@@ -448,8 +448,24 @@ impl Conn {
         Ok(n == 1)
     }
 
-    /// Deletes `token`'s row `key` (only its own).
+    /// Deletes `token`'s row `key` (only its own). On Galera the delete can fail
+    /// certification against another node's write to the table at the same moment (deadlock
+    /// 1213: seen with three shard processes taking the shared lock through three nodes);
+    /// the row is then still this holder's, and the delete is tried again.
     pub async fn delete(&mut self, ns: &str, key: &str, token: &str) -> Result<(), sqlx::Error> {
+        let mut tries = 0;
+        loop {
+            match self.delete_once(ns, key, token).await {
+                Err(e) if tries < 10 && raced(&e) => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(10 * tries)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn delete_once(&mut self, ns: &str, key: &str, token: &str) -> Result<(), sqlx::Error> {
         let table = self.table(ns);
         match self {
             Conn::Pg(c) => {
@@ -517,15 +533,17 @@ pub(crate) async fn wsrep_on(conn: &mut sqlx::MySqlConnection) -> bool {
 fn lost_race(done: Result<(), sqlx::Error>) -> Result<bool, sqlx::Error> {
     match done {
         Ok(()) => Ok(true),
-        Err(sqlx::Error::Database(e))
-            if matches!(e.code().as_deref(), Some("23505" | "40001" | "40P01" | "23000" | "40000"))
-                || e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                    .is_some_and(|m| matches!(m.number(), 1062 | 1213 | 1205)) =>
-        {
-            Ok(false)
-        }
+        Err(e) if raced(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `e` says another writer got there first (see [`lost_race`]).
+fn raced(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(e)
+        if matches!(e.code().as_deref(), Some("23505" | "40001" | "40P01" | "23000" | "40000"))
+            || e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|m| matches!(m.number(), 1062 | 1213 | 1205)))
 }
 
 /// The lease a [`crate::DomainLock`] holds: its renewing thread, told to delete the row and

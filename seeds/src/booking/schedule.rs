@@ -191,13 +191,6 @@ impl Gen<'_, '_> {
     /// Providers' ratings summarise their ratings: once, after every cell's are written
     /// ([`Seeder::finish`]).
     pub(super) fn rating_summaries(backend: DbBackend) -> Statement {
-        // MariaDB gets them as one grouped join, for the reason raffle's balances do.
-        if backend == DbBackend::MySql {
-            let sql = "UPDATE provider_profiles pp LEFT JOIN (SELECT provider_id, COUNT(*) AS n, \
-                       ROUND(AVG(score), 2) AS average FROM ratings GROUP BY provider_id) r ON r.provider_id = pp.id \
-                       SET pp.rating_count = COALESCE(r.n, 0), pp.rating_average = r.average";
-            return Statement::from_string(backend, sql);
-        }
         let sql = "UPDATE provider_profiles SET \
                    rating_count = (SELECT COUNT(*) FROM ratings r WHERE r.provider_id = provider_profiles.id), \
                    rating_average = (SELECT ROUND(AVG(r.score), 2) FROM ratings r WHERE r.provider_id = provider_profiles.id)";

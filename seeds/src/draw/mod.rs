@@ -668,28 +668,50 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let streak_since = Value::from(ctx.opts.now - Duration::days(30));
     let placeholder = if ctx.backend == DbBackend::Postgres { "$1" } else { "?" };
-    // MariaDB gets the statistics as grouped joins, for the reason raffle's balances do.
-    let sql = if ctx.backend == DbBackend::MySql {
-        "UPDATE users u \
-         LEFT JOIN (SELECT user_id, SUM(amount) AS coins FROM transactions GROUP BY user_id) t ON t.user_id = u.id \
-         LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(participated_at > ?) AS recent FROM participations GROUP BY user_id) p \
-           ON p.user_id = u.id \
-         LEFT JOIN (SELECT user_id, COUNT(*) AS n, SUM(prize_amount) AS earnings FROM winners GROUP BY user_id) w \
-           ON w.user_id = u.id \
-         SET u.coins = COALESCE(t.coins, 0), u.total_participations = COALESCE(p.n, 0), \
-         u.total_wins = COALESCE(w.n, 0), u.total_earnings = ROUND(COALESCE(w.earnings, 0), 2), \
-         u.current_streak = COALESCE(p.recent, 0)"
-            .to_owned()
-    } else {
-        format!(
-            "UPDATE users SET \
+    if ctx.backend == DbBackend::MySql {
+        let sums = |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(ctx.backend, sql, values);
+        let update = "UPDATE users u \
+             LEFT JOIN seedbed_coins t ON t.k = u.id \
+             LEFT JOIN seedbed_participations p ON p.k = u.id \
+             LEFT JOIN seedbed_wins w ON w.k = u.id \
+             SET u.coins = COALESCE(t.coins, 0), u.total_participations = COALESCE(p.n, 0), \
+             u.total_wins = COALESCE(w.n, 0), u.total_earnings = ROUND(COALESCE(w.earnings, 0), 2), \
+             u.current_streak = COALESCE(p.recent, 0)";
+        let sums = vec![
+            (
+                "seedbed_coins",
+                sums(
+                    "SELECT user_id AS k, SUM(amount) AS coins FROM transactions WHERE user_id IS NOT NULL GROUP BY user_id",
+                    vec![],
+                ),
+            ),
+            (
+                "seedbed_participations",
+                sums(
+                    "SELECT user_id AS k, COUNT(*) AS n, SUM(participated_at > ?) AS recent FROM participations \
+                     WHERE user_id IS NOT NULL GROUP BY user_id",
+                    vec![streak_since],
+                ),
+            ),
+            (
+                "seedbed_wins",
+                sums(
+                    "SELECT user_id AS k, COUNT(*) AS n, SUM(prize_amount) AS earnings FROM winners \
+                     WHERE user_id IS NOT NULL GROUP BY user_id",
+                    vec![],
+                ),
+            ),
+        ];
+        return ctx.update_joining_sums(sums, update).await;
+    }
+    let sql = format!(
+        "UPDATE users SET \
          coins = COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), \
          total_participations = (SELECT COUNT(*) FROM participations p WHERE p.user_id = users.id), \
          total_wins = (SELECT COUNT(*) FROM winners w WHERE w.user_id = users.id), \
          total_earnings = ROUND(COALESCE((SELECT SUM(w.prize_amount) FROM winners w WHERE w.user_id = users.id), 0), 2), \
          current_streak = (SELECT COUNT(*) FROM participations p WHERE p.user_id = users.id AND p.participated_at > {placeholder})"
-        )
-    };
+    );
     ctx.execute(Statement::from_sql_and_values(ctx.backend, sql, [streak_since])).await?;
     // Rows were written with explicit serial keys, which PostgreSQL's sequences do not see:
     // move them past the seeded keys, so that the application's own inserts work.

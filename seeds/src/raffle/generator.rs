@@ -84,16 +84,18 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 /// set the reference settings, which are written as their definition has them (no one).
 pub(super) async fn finish(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
-    // MariaDB gets the sums as one grouped join: inside the seeding's transaction it ran the
-    // correlated form for minutes at `large` (raffle's alone still running after 190 s; its
-    // statistics still say the tables are empty), the join in seconds.
-    let balances = if ctx.backend == sea_orm::DbBackend::MySql {
-        "UPDATE users u LEFT JOIN (SELECT user_id, SUM(amount) AS total FROM transactions GROUP BY user_id) t \
-         ON t.user_id = u.id SET u.balance = ROUND(COALESCE(t.total, 0), 2)"
+    if ctx.backend == sea_orm::DbBackend::MySql {
+        let sums = "SELECT user_id AS k, SUM(amount) AS total FROM transactions WHERE user_id IS NOT NULL GROUP BY user_id";
+        let update = "UPDATE users u LEFT JOIN seedbed_balances t ON t.k = u.id SET u.balance = ROUND(COALESCE(t.total, 0), 2)";
+        ctx.update_joining_sums(
+            vec![("seedbed_balances", Statement::from_string(ctx.backend, sums))],
+            update,
+        )
+        .await?;
     } else {
-        "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)"
-    };
-    ctx.execute(Statement::from_string(ctx.backend, balances)).await?;
+        let balances = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
+        ctx.execute(Statement::from_string(ctx.backend, balances)).await?;
+    }
     let settings = format!(
         "UPDATE system_settings SET updated_by = (SELECT id FROM users WHERE email = '{ADMIN_EMAIL}') WHERE updated_by IS NULL"
     );

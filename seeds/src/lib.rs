@@ -157,7 +157,10 @@ impl Ctx<'_> {
     /// Why not the correlated subqueries the other engines run, nor derived tables: inside
     /// the seeding's transaction the tables' statistics still say they are empty, and at
     /// `large` the planner ran both forms as a scan per user (minutes, measured); a join on a
-    /// primary key is planned the same whatever the statistics say.
+    /// primary key is planned the same whatever the statistics say. The sums should read
+    /// their table with `USE INDEX ()`: in key order through a secondary index (the plan the
+    /// empty statistics pick, to spare a sort) every row is a random read of the clustered
+    /// index, which at `large` outgrew the buffer pool (draw's coins: 150+ s, measured).
     pub async fn update_joining_sums(&self, sums: Vec<(&str, Statement)>, update: &str) -> Result<(), DbErr> {
         let run = |sql: String| Statement::from_string(self.backend, sql);
         for (name, select) in &sums {

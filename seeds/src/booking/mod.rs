@@ -110,7 +110,7 @@ impl Seeder for BookingSeeder {
     /// Every cell's providers rated, their summaries at once.
     async fn finish(&self, ctx: &Ctx<'_>) -> Result<(), DbErr> {
         if ctx.backend == DbBackend::MySql {
-            let sums = "SELECT provider_id AS k, COUNT(*) AS n, ROUND(AVG(score), 2) AS average FROM ratings \
+            let sums = "SELECT provider_id AS k, COUNT(*) AS n, ROUND(AVG(score), 2) AS average FROM ratings USE INDEX () \
                         WHERE provider_id IS NOT NULL GROUP BY provider_id";
             let update = "UPDATE provider_profiles pp LEFT JOIN seedbed_ratings r ON r.k = pp.id \
                           SET pp.rating_count = COALESCE(r.n, 0), pp.rating_average = r.average";

@@ -681,14 +681,14 @@ async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             (
                 "seedbed_coins",
                 sums(
-                    "SELECT user_id AS k, SUM(amount) AS coins FROM transactions WHERE user_id IS NOT NULL GROUP BY user_id",
+                    "SELECT user_id AS k, SUM(amount) AS coins FROM transactions USE INDEX () WHERE user_id IS NOT NULL GROUP BY user_id",
                     vec![],
                 ),
             ),
             (
                 "seedbed_participations",
                 sums(
-                    "SELECT user_id AS k, COUNT(*) AS n, SUM(participated_at > ?) AS recent FROM participations \
+                    "SELECT user_id AS k, COUNT(*) AS n, SUM(participated_at > ?) AS recent FROM participations USE INDEX () \
                      WHERE user_id IS NOT NULL GROUP BY user_id",
                     vec![streak_since],
                 ),
@@ -696,7 +696,7 @@ async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             (
                 "seedbed_wins",
                 sums(
-                    "SELECT user_id AS k, COUNT(*) AS n, SUM(prize_amount) AS earnings FROM winners \
+                    "SELECT user_id AS k, COUNT(*) AS n, SUM(prize_amount) AS earnings FROM winners USE INDEX () \
                      WHERE user_id IS NOT NULL GROUP BY user_id",
                     vec![],
                 ),

@@ -85,7 +85,7 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 pub(super) async fn finish(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     // ROUND: SQLite sums REALs, and must store the same two-decimal values as the others.
     if ctx.backend == sea_orm::DbBackend::MySql {
-        let sums = "SELECT user_id AS k, SUM(amount) AS total FROM transactions WHERE user_id IS NOT NULL GROUP BY user_id";
+        let sums = "SELECT user_id AS k, SUM(amount) AS total FROM transactions USE INDEX () WHERE user_id IS NOT NULL GROUP BY user_id";
         let update = "UPDATE users u LEFT JOIN seedbed_balances t ON t.k = u.id SET u.balance = ROUND(COALESCE(t.total, 0), 2)";
         ctx.update_joining_sums(
             vec![("seedbed_balances", Statement::from_string(ctx.backend, sums))],

@@ -1,6 +1,5 @@
 //! The well-known accounts every profile seeds, and the one development password they share.
 
-use argon2::password_hash::PasswordHasher;
 use argon2::{Argon2, PasswordVerifier};
 
 /// The password of every seeded account that has one. Development data only.
@@ -17,13 +16,19 @@ pub struct Account {
     pub note: &'static str,
 }
 
-/// The argon2id hash of [`DEV_PASSWORD`], computed once per seeding run and stored in every
-/// password column. The salt is fixed so that the same seed gives the same rows.
+/// The salt of [`DEV_PASSWORD_HASH`]: fixed, so that the same seed gives the same rows.
+const DEV_SALT: &[u8] = b"seedbed-dev-salt";
+
+/// The argon2id hash of [`DEV_PASSWORD`] with [`DEV_SALT`] and argon2's default parameters,
+/// stored in every password column. A constant rather than computed per run: argon2 is slow on
+/// purpose (about a tenth of a second, on the path of every `seed` and `bootstrap`), and a
+/// fixed password, salt and parameters give a fixed hash; a test computes it again.
+pub const DEV_PASSWORD_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGJlZC1kZXYtc2FsdA$YSi/0e7nM70j4uy9El6K9gKb9bUjVBs0EEVYMJAVlFM";
+
+/// [`DEV_PASSWORD_HASH`], owned, as the seeders take it.
 pub fn dev_password_hash() -> String {
-    Argon2::default()
-        .hash_password_with_salt(DEV_PASSWORD.as_bytes(), b"seedbed-dev-salt")
-        .expect("argon2 accepts the fixed salt")
-        .to_string()
+    DEV_PASSWORD_HASH.to_owned()
 }
 
 /// Whether `hash` is a valid argon2 hash of `password`.
@@ -34,6 +39,7 @@ pub fn verify(password: &str, hash: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
 
     #[test]
     fn the_dev_hash_verifies_and_is_stable() {
@@ -42,5 +48,14 @@ mod tests {
         assert!(verify(DEV_PASSWORD, &hash));
         assert!(!verify("wrong", &hash));
         assert_eq!(hash, dev_password_hash());
+    }
+
+    #[test]
+    fn the_dev_hash_is_what_argon2_computes() {
+        let computed = Argon2::default()
+            .hash_password_with_salt(DEV_PASSWORD.as_bytes(), DEV_SALT)
+            .expect("argon2 accepts the fixed salt")
+            .to_string();
+        assert_eq!(DEV_PASSWORD_HASH, computed, "DEV_PASSWORD_HASH is stale: set it to the computed hash");
     }
 }

@@ -16,10 +16,8 @@ pub struct Account {
     pub note: &'static str,
 }
 
-/// The salt of [`DEV_PASSWORD_HASH`]: fixed, so that the same seed gives the same rows.
-const DEV_SALT: &[u8] = b"seedbed-dev-salt";
-
-/// The argon2id hash of [`DEV_PASSWORD`] with [`DEV_SALT`] and argon2's default parameters,
+/// The argon2id hash of [`DEV_PASSWORD`] with the fixed salt `seedbed-dev-salt` (so that the
+/// same seed gives the same rows) and argon2's default parameters,
 /// stored in every password column. A constant rather than computed per run: argon2 is slow on
 /// purpose (about a tenth of a second, on the path of every `seed` and `bootstrap`), and a
 /// fixed password, salt and parameters give a fixed hash; a test computes it again.
@@ -53,7 +51,7 @@ mod tests {
     #[test]
     fn the_dev_hash_is_what_argon2_computes() {
         let computed = Argon2::default()
-            .hash_password_with_salt(DEV_PASSWORD.as_bytes(), DEV_SALT)
+            .hash_password_with_salt(DEV_PASSWORD.as_bytes(), b"seedbed-dev-salt")
             .expect("argon2 accepts the fixed salt")
             .to_string();
         assert_eq!(DEV_PASSWORD_HASH, computed, "DEV_PASSWORD_HASH is stale: set it to the computed hash");

@@ -17,10 +17,10 @@ pub struct Account {
 }
 
 /// The argon2id hash of [`DEV_PASSWORD`] with the fixed salt `seedbed-dev-salt` (so that the
-/// same seed gives the same rows) and argon2's default parameters,
-/// stored in every password column. A constant rather than computed per run: argon2 is slow on
-/// purpose (about a tenth of a second, on the path of every `seed` and `bootstrap`), and a
-/// fixed password, salt and parameters give a fixed hash; a test computes it again.
+/// same seed gives the same rows) and argon2's default parameters, stored in every password
+/// column. A constant rather than computed per run: argon2 is slow on purpose (about a tenth
+/// of a second, on the path of every `seed` and `bootstrap`), and a fixed password, salt and
+/// parameters give a fixed hash; a test computes it again.
 pub const DEV_PASSWORD_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGJlZC1kZXYtc2FsdA$YSi/0e7nM70j4uy9El6K9gKb9bUjVBs0EEVYMJAVlFM";
 

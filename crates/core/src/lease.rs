@@ -456,7 +456,7 @@ impl Conn {
         let mut tries = 0;
         loop {
             match self.delete_once(ns, key, token).await {
-                Err(e) if tries < 10 && raced(&e) => {
+                Err(e) if tries < 10 && conflicted(&e) => {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(10 * tries)).await;
                 }
@@ -538,12 +538,23 @@ fn lost_race(done: Result<(), sqlx::Error>) -> Result<bool, sqlx::Error> {
     }
 }
 
-/// Whether `e` says another writer got there first (see [`lost_race`]).
+/// Whether `e` says another writer got there first (see [`lost_race`]): a conflict, a
+/// duplicate key or a lock wait given up.
 fn raced(e: &sqlx::Error) -> bool {
+    conflicted(e)
+        || matches!(e, sqlx::Error::Database(e)
+            if matches!(e.code().as_deref(), Some("23505" | "23000" | "40000"))
+                || e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                    .is_some_and(|m| matches!(m.number(), 1062 | 1205)))
+}
+
+/// Whether `e` is a deadlock or serialisation failure (on Galera, a certification conflict):
+/// the statement was rolled back at once, and running it again is the remedy. Not a lock
+/// wait timeout, which has already waited its full time.
+fn conflicted(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(e)
-        if matches!(e.code().as_deref(), Some("23505" | "40001" | "40P01" | "23000" | "40000"))
-            || e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .is_some_and(|m| matches!(m.number(), 1062 | 1213 | 1205)))
+        if matches!(e.code().as_deref(), Some("40001" | "40P01"))
+            || e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| m.number() == 1213))
 }
 
 /// The lease a [`crate::DomainLock`] holds: its renewing thread, told to delete the row and

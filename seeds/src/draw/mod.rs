@@ -667,7 +667,6 @@ async fn generate(ctx: &Ctx<'_>) -> Result<(), DbErr> {
 /// keys: once, after the last cell.
 async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
     let streak_since = Value::from(ctx.opts.now - Duration::days(30));
-    let placeholder = if ctx.backend == DbBackend::Postgres { "$1" } else { "?" };
     if ctx.backend == DbBackend::MySql {
         let sums = |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(ctx.backend, sql, values);
         let update = "UPDATE users u \
@@ -704,6 +703,7 @@ async fn summarise(ctx: &Ctx<'_>) -> Result<(), DbErr> {
         ];
         return ctx.update_joining_sums(sums, update).await;
     }
+    let placeholder = if ctx.backend == DbBackend::Postgres { "$1" } else { "?" };
     let sql = format!(
         "UPDATE users SET \
          coins = COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), \

@@ -157,7 +157,16 @@ fn create_sql(backend: DbBackend) -> String {
 /// first transaction (DDL would commit a MariaDB transaction), under the domain's lock.
 pub async fn ensure_table(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_string(backend, create_sql(backend))).await.map(|_| ())
+    match db.execute_raw(Statement::from_string(backend, create_sql(backend))).await {
+        Ok(_) => Ok(()),
+        // Two creators at once (shard processes opening one seeding): PostgreSQL's `CREATE
+        // TABLE IF NOT EXISTS` can fail the later one on the catalog's unique index ("type
+        // seedbed_seeding already exists", seen in the suite). The table is there: done.
+        Err(e) => match table_exists(db, SEED_STATE_TABLE).await {
+            Ok(true) => Ok(()),
+            _ => Err(e),
+        },
+    }
 }
 
 /// Whether the state table is there; creates nothing.

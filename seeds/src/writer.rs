@@ -112,7 +112,7 @@ impl<E: EntityTrait> Sink<E> {
             },
         };
         let values = self.columns.iter().map(|c| model.get(*c));
-        if let Err(e) = pending.push_row(self.rows, width, values) {
+        if let Err(e) = pending.push_row(values) {
             // A row short of a value would shift the columns of every row after it.
             self.error.get_or_insert(e);
             return true;

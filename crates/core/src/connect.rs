@@ -347,10 +347,9 @@ async fn open_sqlite(
             .read_only(read_only)
             .foreign_keys(true)
             .busy_timeout(busy)
-            // The seeder's INSERTs are of at most 100 rows (seeds/src/load/sqlite.rs), and
-            // it alternates parent and child tables: with room for one statement, each batch
-            // was prepared again (4% of a dev seeding's CPU). A few dozen such statements
-            // are a few MiB; larger multi-row INSERTs of megabytes of bytecode are not made.
+            // A few dozen statements: the seeder's many-row INSERTs bypass this cache (they go
+            // through SQLite's C API, seeds/src/load/sqlite.rs), and what else runs here is
+            // small; a statement of a many-row INSERT can hold megabytes of bytecode.
             .statement_cache_capacity(24)
     });
     let db = Database::connect(opts).await.map_err(|e| sqlite_error(path, &e))?;

@@ -317,7 +317,7 @@ impl Writer {
                         }
                         batch
                             .data
-                            .drop_front(skip)
+                            .drop_front(skip, batch.columns.len())
                             .map_err(|e| DbErr::Custom(format!("resuming {}: {e}", batch.table)))?;
                         batch.rows -= skip;
                     }

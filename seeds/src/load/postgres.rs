@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use sea_orm::sqlx::{self, PgConnection, Row as _};
 use sea_orm::{DbErr, Statement, Value};
 
-use super::encode::Encoded;
+use super::encode::{Encoded, Fraction, Timestamp};
 use super::{Batch, arguments, db_err};
 use crate::options::Profile;
 
@@ -194,9 +194,15 @@ pub(crate) fn text(buf: &mut String, value: &Value) -> Result<(), String> {
             None => buf.push_str("\\N"),
         },
         Value::ChronoDateTimeUtc(t) => match t {
-            Some(t) => {
-                let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
-            }
+            Some(t) => match Timestamp::new(&t.naive_utc(), b' ', Fraction::Micros) {
+                Some(s) => {
+                    buf.push_str(s.as_str());
+                    buf.push_str("+00");
+                }
+                None => {
+                    let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+                }
+            },
             None => buf.push_str("\\N"),
         },
         Value::ChronoDateTime(t) => plain!(t.map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f"))),

@@ -29,7 +29,7 @@ use sea_orm::sea_query::OptionEnum;
 use sea_orm::sqlx::{self, Row as _, SqliteConnection};
 use sea_orm::{DbBackend, DbErr, Statement, Value};
 
-use super::encode::Encoded;
+use super::encode::{Encoded, Fraction, Timestamp};
 use super::{Batch, arguments, db_err, insert_sql};
 use crate::options::Profile;
 
@@ -370,8 +370,23 @@ impl Rows {
             // As sqlx's chrono encodings write them, without a String each.
             Value::ChronoDate(v) => Self::text(b, v.map(|d| d.format("%F")))?,
             Value::ChronoTime(v) => Self::text(b, v.map(|t| t.format("%T%.f")))?,
-            Value::ChronoDateTime(v) => Self::text(b, v.map(|t| t.format("%F %T%.f")))?,
-            Value::ChronoDateTimeUtc(v) => Self::text(b, v.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.f%:z")))?,
+            Value::ChronoDateTime(Some(t)) => match Timestamp::new(&t, b' ', Fraction::Shortest) {
+                Some(s) => Self::bytes(b, TEXT, Some(s.as_str().as_bytes()))?,
+                None => Self::text(b, Some(t.format("%F %T%.f")))?,
+            },
+            Value::ChronoDateTime(None) => b.push(NULL),
+            Value::ChronoDateTimeUtc(Some(t)) => {
+                match Timestamp::new(&t.naive_utc(), b'T', Fraction::Shortest) {
+                    Some(s) => {
+                        let at = Self::open_text(b);
+                        b.extend_from_slice(s.as_str().as_bytes());
+                        b.extend_from_slice(b"+00:00");
+                        Self::close_text(b, at)?;
+                    }
+                    None => Self::text(b, Some(t.format("%Y-%m-%dT%H:%M:%S%.f%:z")))?,
+                }
+            }
+            Value::ChronoDateTimeUtc(None) => b.push(NULL),
             Value::Decimal(v) => Self::text(b, v)?,
             Value::Json(v) => match v {
                 None => b.push(NULL),

@@ -32,6 +32,7 @@
 
 mod encode;
 mod mysql;
+mod nodelay;
 mod postgres;
 mod sqlite;
 
@@ -234,9 +235,33 @@ impl Writer {
     async fn begin_on(db: &DatabaseConnection) -> Result<Conn, DbErr> {
         Ok(match db.get_database_backend() {
             DbBackend::Postgres => {
-                Conn::Postgres(db.get_postgres_connection_pool().begin().await.map_err(db_err)?)
+                let mut t = db.get_postgres_connection_pool().begin().await.map_err(db_err)?;
+                // NULL over a Unix socket.
+                let port: Option<i32> = sqlx::query_scalar("SELECT inet_client_port()")
+                    .fetch_one(&mut *t)
+                    .await
+                    .map_err(db_err)?;
+                if let Some(port) = port.and_then(|p| u16::try_from(p).ok()) {
+                    nodelay::set_on_local_port(port);
+                }
+                Conn::Postgres(t)
             }
-            DbBackend::MySql => Conn::MySql(db.get_mysql_connection_pool().begin().await.map_err(db_err)?),
+            DbBackend::MySql => {
+                let mut t = db.get_mysql_connection_pool().begin().await.map_err(db_err)?;
+                // `HOST` is `address:port` over TCP, `localhost` over a Unix socket.
+                let host: Option<String> = sqlx::query_scalar(
+                    "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+                )
+                .fetch_optional(&mut *t)
+                .await
+                .map_err(db_err)?;
+                if let Some(port) =
+                    host.as_deref().and_then(|h| h.rsplit_once(':')).and_then(|(_, p)| p.parse().ok())
+                {
+                    nodelay::set_on_local_port(port);
+                }
+                Conn::MySql(t)
+            }
             DbBackend::Sqlite => Conn::Sqlite(db.get_sqlite_connection_pool().begin().await.map_err(db_err)?),
             other => return Err(DbErr::Custom(format!("no writer for {other:?}"))),
         })

@@ -12,10 +12,12 @@
 //! local port (found by `getsockname` over the process's descriptors). Nothing else is
 //! touched; where nothing matches (a Unix socket, another platform), nothing changes.
 
-/// Sets `TCP_NODELAY` on this process's TCP socket whose local port is `port`; false when
-/// there is none.
+/// Sets `TCP_NODELAY` on this process's TCP sockets whose local port is `port`; false when
+/// there is none. Every match is set: Linux lends one ephemeral port to connections with
+/// different peers, and the option harms none of them.
 #[cfg(unix)]
 pub(crate) fn set_on_local_port(port: u16) -> bool {
+    let mut set = false;
     // Descriptors are handed out lowest first: a connection's is among the first thousands.
     for fd in 0..4096 {
         // SAFETY: `getsockname` and `setsockopt` only read and write the buffers passed with
@@ -42,11 +44,11 @@ pub(crate) fn set_on_local_port(port: u16) -> bool {
             }
             let on: libc::c_int = 1;
             let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-            return libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, (&raw const on).cast(), size)
-                == 0;
+            set |=
+                libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, (&raw const on).cast(), size) == 0;
         }
     }
-    false
+    set
 }
 
 #[cfg(not(unix))]

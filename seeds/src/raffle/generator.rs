@@ -92,6 +92,13 @@ pub(super) async fn finish(ctx: &Ctx<'_>) -> Result<(), DbErr> {
             update,
         )
         .await?;
+    } else if ctx.backend == sea_orm::DbBackend::Postgres {
+        // Transactions grouped once and joined, rather than an index probe per user (the
+        // self-join keeps users without transactions, as the correlated form does).
+        let balances = "UPDATE users u SET balance = ROUND(COALESCE(t.total, 0), 2) FROM users x \
+                        LEFT JOIN (SELECT user_id, SUM(amount) AS total FROM transactions \
+                        WHERE user_id IS NOT NULL GROUP BY user_id) t ON t.user_id = x.id WHERE u.id = x.id";
+        ctx.execute(Statement::from_string(ctx.backend, balances)).await?;
     } else {
         let balances = "UPDATE users SET balance = ROUND(COALESCE((SELECT SUM(t.amount) FROM transactions t WHERE t.user_id = users.id), 0), 2)";
         ctx.execute(Statement::from_string(ctx.backend, balances)).await?;

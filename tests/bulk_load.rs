@@ -9,7 +9,7 @@ use seedbed_core::Backend;
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
 
 /// Every profile, each at a scale that keeps the run short: what a bulk path decides by
-/// profile (indexes after the load, staging) is decided the same at any scale.
+/// profile (indexes after the load) is decided the same at any scale.
 const PROFILES: &[(&str, &str)] = &[("tiny", "1"), ("dev", "0.05"), ("large", "0.0005")];
 
 backend_tests!(seeding_leaves_the_schema_the_migrations_made);
@@ -118,4 +118,74 @@ fn no_failing_insert(backend: Backend, table: &str) -> Vec<String> {
             "DROP FUNCTION seedbed_test_fail()".to_owned(),
         ],
     }
+}
+
+backend_tests!(each_backend_writes_through_its_bulk_path);
+/// The path a writer takes, by backend and by whether it commits in chunks: a slower path
+/// taken silently (a server refusing `LOAD DATA LOCAL`, a driver failing to connect) would
+/// keep every other test green.
+async fn each_backend_writes_through_its_bulk_path(backend: Backend) {
+    use seedbed_seeds::load::{Chunking, Encoding, Writer};
+    let t = TestDb::new(backend).await;
+    assert_success(&t.seedbed(&["migrate", "up"]));
+    let db = t.connect(domains()[0].name).await;
+    let chunks = Chunking {
+        key: domains()[0].name.to_owned(),
+        rows: 1_000,
+        record: seedbed_seeds::state::Recorded {
+            opts: Default::default(),
+            truncate: false,
+            chunk_rows: 1_000,
+            chunks: 0,
+            done: Default::default(),
+            updated: String::new(),
+        },
+        skip: Default::default(),
+    };
+    let check = |chunking: Option<Chunking>, expected: Encoding| {
+        let db = db.clone();
+        async move {
+            let chunked = chunking.is_some();
+            let writer = Writer::begin(&db, seedbed_seeds::Profile::Dev, chunking, None).await.unwrap();
+            let encoding = writer.encoding();
+            writer.rollback().await.unwrap();
+            assert_eq!(encoding, expected, "{backend:?}, in chunks: {chunked}");
+        }
+    };
+    let (whole, chunked) = match backend {
+        Backend::Sqlite => (Encoding::Sqlite, Encoding::Sqlite),
+        Backend::Postgres => (Encoding::Copy, Encoding::Copy),
+        Backend::MySql => (Encoding::LoadData, Encoding::MySql),
+    };
+    check(None, whole).await;
+    check(Some(chunks), chunked).await;
+}
+
+/// `LOAD DATA LOCAL` turns a duplicate key into a warning and skips the row (the server
+/// cannot stop the client's stream): the seeding must fail and roll back all the same, as it
+/// does on the other paths, where the duplicate is an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_that_skips_a_duplicate_key_fails_and_rolls_back() {
+    let t = TestDb::new(Backend::MySql).await;
+    assert_success(&t.seedbed(&["bootstrap", "--profile", "tiny", "--domain", "raffle"]));
+    let db = t.connect("raffle").await;
+    let before = seedbed_seeds::digest(&db, &seedbed_seeds::raffle::RaffleSeeder).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TRIGGER seedbed_test_dup BEFORE INSERT ON `audit_logs` FOR EACH ROW SET NEW.id = 1",
+    )
+    .await
+    .unwrap();
+    let out = t.seedbed(&["seed", "--truncate", "--profile", "tiny", "--domain", "raffle"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("Duplicate entry") && stderr.contains("rolled back"),
+        "want the skipped rows to fail the seeding, naming the duplicate\n{}",
+        show(&out)
+    );
+    db.execute_unprepared("DROP TRIGGER seedbed_test_dup").await.unwrap();
+    assert_eq!(
+        seedbed_seeds::digest(&db, &seedbed_seeds::raffle::RaffleSeeder).await.unwrap(),
+        before,
+        "the failed seeding changed the data"
+    );
 }

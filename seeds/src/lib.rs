@@ -66,6 +66,8 @@ use crate::table::TableOps;
 pub struct Ctx<'a> {
     out: Out,
     pub backend: DbBackend,
+    /// How the writer takes rows ([`load::Encoding`]): a sink encodes them so.
+    pub encoding: load::Encoding,
     /// The cell's options: its profile and scale make its row counts.
     pub opts: SeedOptions,
     /// Which cell, of how many: its keys and unique numbers come from it.
@@ -99,7 +101,7 @@ impl RunPlace {
 impl Ctx<'_> {
     /// A sink for `E`'s rows (`expected` in this cell), announced to the progress display.
     pub fn sink<E: EntityTrait>(&self, expected: u64) -> Sink<E> {
-        let sink = Sink::new(self.backend);
+        let sink = Sink::new(self.encoding);
         if self.run.first {
             self.progress.start(sink.table(), expected * self.run.cells);
         }
@@ -431,6 +433,7 @@ pub(crate) async fn write_job(
     let ctx = Ctx {
         out: out.clone(),
         backend,
+        encoding: writer.encoding(),
         opts,
         cell: Cell::ONLY,
         streams: Streams::new(opts.seed),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::{DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait};
 
-use crate::load::{Batch, Encoded, Op, Out};
+use crate::load::{Batch, Encoded, Encoding, Op, Out};
 
 /// Bind parameters one statement may carry: SQLite 3.32+ allows 32,766, PostgreSQL and
 /// MySQL 65,535.
@@ -50,7 +50,7 @@ impl Progress for Quiet {
 /// ([`crate::load::Encoded`]): no batch holds a `Value` per column.
 pub struct Sink<E: EntityTrait> {
     table: &'static str,
-    backend: DbBackend,
+    encoding: Encoding,
     columns: Vec<E::Column>,
     names: Arc<[&'static str]>,
     /// The batch being filled, and how many rows it holds.
@@ -64,18 +64,27 @@ pub struct Sink<E: EntityTrait> {
     error: Option<String>,
 }
 
+/// Bind parameters one statement of `encoding` may carry, if it binds any.
+fn binds(encoding: Encoding) -> Option<usize> {
+    match encoding {
+        Encoding::Sqlite => Some(bind_limit(DbBackend::Sqlite)),
+        Encoding::MySql => Some(bind_limit(DbBackend::MySql)),
+        Encoding::Copy | Encoding::LoadData => None,
+    }
+}
+
 impl<E: EntityTrait> Sink<E> {
-    pub fn new(backend: DbBackend) -> Self {
+    pub fn new(encoding: Encoding) -> Self {
         let columns: Vec<E::Column> = E::Column::iter().collect();
-        let batch_rows = match backend {
-            // COPY binds nothing: only memory bounds its batches.
-            DbBackend::Postgres => MAX_BATCH_ROWS,
-            _ => (bind_limit(backend) / columns.len()).clamp(1, MAX_BATCH_ROWS),
+        let batch_rows = match binds(encoding) {
+            Some(limit) => (limit / columns.len()).clamp(1, MAX_BATCH_ROWS),
+            // COPY and LOAD DATA bind nothing: only memory bounds their batches.
+            None => MAX_BATCH_ROWS,
         };
         let names = columns.iter().map(|c| c.as_str()).collect();
         Sink {
             table: E::default().table_name(),
-            backend,
+            encoding,
             columns,
             names,
             pending: None,
@@ -103,13 +112,7 @@ impl<E: EntityTrait> Sink<E> {
         let width = self.columns.len();
         let pending = match &mut self.pending {
             Some(pending) => pending,
-            None => match Encoded::new(self.backend, width, self.batch_rows) {
-                Ok(fresh) => self.pending.insert(fresh),
-                Err(e) => {
-                    self.error.get_or_insert(e);
-                    return true;
-                }
-            },
+            None => self.pending.insert(Encoded::new(self.encoding, width, self.batch_rows)),
         };
         let values = self.columns.iter().map(|c| model.get(*c));
         if let Err(e) = pending.push_row(values) {

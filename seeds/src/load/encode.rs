@@ -1,6 +1,7 @@
-//! Rows encoded for the writer's backend as they are queued, so that a batch never holds a
-//! `Value` per column: PostgreSQL's `COPY` text, MariaDB/MySQL's binary parameters of one
-//! multi-row INSERT, SQLite's values as its C API binds them ([`sqlite::Rows`]).
+//! Rows encoded for the writer's path as they are queued, so that a batch never holds a
+//! `Value` per column: PostgreSQL's `COPY` text, MariaDB/MySQL's `LOAD DATA` text or the
+//! binary parameters of one multi-row INSERT, SQLite's values as its C API binds them
+//! ([`sqlite::Rows`]).
 //!
 //! Why (profile in docs/performance.md): keeping every value of a batch as a `Value`, then
 //! collecting each statement's share into a new vector and converting it to the driver's
@@ -12,28 +13,51 @@
 use sea_orm::sqlx::mysql::MySqlArguments;
 use sea_orm::{DbBackend, Value};
 
-use super::{mysql, postgres, sqlite};
+use super::{infile, mysql, postgres, sqlite};
 
-/// A batch's rows, encoded for one backend.
+/// How a writer takes its rows: [`Encoded`]'s variants, before any row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Copy,
+    MySql,
+    LoadData,
+    Sqlite,
+}
+
+impl Encoding {
+    /// The encoding of `backend`'s statement-by-statement path (every backend has one).
+    pub fn of(backend: DbBackend) -> Result<Self, String> {
+        Ok(match backend {
+            DbBackend::Postgres => Encoding::Copy,
+            DbBackend::MySql => Encoding::MySql,
+            DbBackend::Sqlite => Encoding::Sqlite,
+            other => return Err(format!("no row encoding for {other:?}")),
+        })
+    }
+}
+
+/// A batch's rows, encoded for one write path.
 #[derive(Debug)]
 pub enum Encoded {
     /// PostgreSQL: `COPY … FROM STDIN` text, a line per row.
     Copy(String),
     /// MariaDB/MySQL: the parameters of one multi-row INSERT, row after row.
     MySql(MySqlArguments),
+    /// MariaDB/MySQL: `LOAD DATA` text, a line per row ([`infile`]).
+    LoadData(Vec<u8>),
     /// SQLite: the values of each row, as they are bound.
     Sqlite(sqlite::Rows),
 }
 
 impl Encoded {
     /// An empty batch of rows `width` columns wide, room made for `rows` of them.
-    pub(crate) fn new(backend: DbBackend, width: usize, rows: usize) -> Result<Self, String> {
-        Ok(match backend {
-            DbBackend::Postgres => Encoded::Copy(String::with_capacity(rows * width * 12)),
-            DbBackend::MySql => Encoded::MySql(MySqlArguments::default()),
-            DbBackend::Sqlite => Encoded::Sqlite(sqlite::Rows::with_capacity(rows * width * 12)),
-            other => return Err(format!("no row encoding for {other:?}")),
-        })
+    pub(crate) fn new(encoding: Encoding, width: usize, rows: usize) -> Self {
+        match encoding {
+            Encoding::Copy => Encoded::Copy(String::with_capacity(rows * width * 12)),
+            Encoding::MySql => Encoded::MySql(MySqlArguments::default()),
+            Encoding::LoadData => Encoded::LoadData(Vec::with_capacity(rows * width * 12)),
+            Encoding::Sqlite => Encoded::Sqlite(sqlite::Rows::with_capacity(rows * width * 12)),
+        }
     }
 
     /// Appends a row of values.
@@ -53,6 +77,15 @@ impl Encoded {
                     mysql::bind(args, value)?;
                 }
             }
+            Encoded::LoadData(buf) => {
+                for (i, value) in values.enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    infile::text(buf, &value)?;
+                }
+                buf.push(b'\n');
+            }
             Encoded::Sqlite(rows) => rows.push_row(values)?,
         }
         Ok(())
@@ -64,8 +97,8 @@ impl Encoded {
     /// committed them). Chunks commit at a batch's end, so what was committed is whole
     /// batches, and the writer skips those without calling this; a batch split by the
     /// committed count can only be cut where its encoding has a boundary: anywhere in `COPY`
-    /// text and SQLite's rows, nowhere inside MySQL's one statement. There: refused, never
-    /// written in part.
+    /// and `LOAD DATA` text and SQLite's rows, nowhere inside MySQL's one statement. There:
+    /// refused, never written in part.
     pub(crate) fn drop_front(&mut self, rows: usize, width: usize) -> Result<(), String> {
         if rows == 0 {
             return Ok(());
@@ -74,6 +107,13 @@ impl Encoded {
             Encoded::Copy(buf) => {
                 // Values spell a newline `\n`: a raw newline only ever ends a row.
                 let end = buf.match_indices('\n').nth(rows - 1).map(|(at, _)| at + 1);
+                let end = end.ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;
+                buf.drain(..end);
+            }
+            Encoded::LoadData(buf) => {
+                // As in `COPY` text, a raw newline only ever ends a row.
+                let end =
+                    buf.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(rows - 1).map(|(at, _)| at + 1);
                 let end = end.ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;
                 buf.drain(..end);
             }
@@ -159,9 +199,9 @@ mod tests {
     use super::*;
 
     /// Encodes `rows` for `backend`, first dropping `drop` of them.
-    fn encoded(backend: DbBackend, rows: &[Vec<Value>], drop: usize) -> Result<Encoded, String> {
+    fn encoded(encoding: Encoding, rows: &[Vec<Value>], drop: usize) -> Result<Encoded, String> {
         let width = rows[0].len();
-        let mut encoded = Encoded::new(backend, width, rows.len()).unwrap();
+        let mut encoded = Encoded::new(encoding, width, rows.len());
         for row in rows {
             encoded.push_row(row.iter().cloned()).unwrap();
         }
@@ -169,17 +209,18 @@ mod tests {
         Ok(encoded)
     }
 
-    /// The rows of a batch as each backend's encoding sees them: COPY lines, SQLite's values
-    /// row by row, or the number of MySQL's parameters.
-    fn shape(backend: DbBackend, rows: &[Vec<Value>]) -> Vec<String> {
-        dropped(backend, rows, 0).unwrap()
+    /// The rows of a batch as each encoding sees them: COPY or LOAD DATA lines, SQLite's
+    /// values row by row, or the number of MySQL's parameters.
+    fn shape(encoding: Encoding, rows: &[Vec<Value>]) -> Vec<String> {
+        dropped(encoding, rows, 0).unwrap()
     }
 
     /// `shape` of `rows` after dropping the first `drop`, or why not.
-    fn dropped(backend: DbBackend, rows: &[Vec<Value>], drop: usize) -> Result<Vec<String>, String> {
-        Ok(match encoded(backend, rows, drop)? {
+    fn dropped(encoding: Encoding, rows: &[Vec<Value>], drop: usize) -> Result<Vec<String>, String> {
+        Ok(match encoded(encoding, rows, drop)? {
             Encoded::Copy(buf) => buf.lines().map(str::to_owned).collect(),
             Encoded::MySql(args) => vec![format!("{} parameters", args.len())],
+            Encoded::LoadData(buf) => String::from_utf8(buf).unwrap().lines().map(str::to_owned).collect(),
             Encoded::Sqlite(held) => held.rendered(rows[0].len()),
         })
     }
@@ -194,37 +235,72 @@ mod tests {
 
     #[test]
     fn copy_text_is_a_line_per_row_with_tabs_between_columns() {
-        assert_eq!(shape(DbBackend::Postgres, &rows(2)), ["0\tname 0\t\\N", "1\tname 1\t\\N"]);
+        assert_eq!(shape(Encoding::Copy, &rows(2)), ["0\tname 0\t\\N", "1\tname 1\t\\N"]);
     }
 
     #[test]
     fn mysql_takes_every_row_of_a_batch_in_one_statement() {
-        assert_eq!(shape(DbBackend::MySql, &rows(250)), ["750 parameters"]);
+        assert_eq!(shape(Encoding::MySql, &rows(250)), ["750 parameters"]);
+    }
+
+    #[test]
+    fn load_data_text_is_a_line_per_row_with_tabs_between_columns() {
+        assert_eq!(shape(Encoding::LoadData, &rows(2)), ["0\tname 0\t\\N", "1\tname 1\t\\N"]);
+    }
+
+    /// One value as `LOAD DATA` text.
+    fn check_load_data(value: Value, expected: &[u8]) {
+        let mut buf = Vec::new();
+        infile::text(&mut buf, &value).unwrap();
+        assert_eq!(buf, expected, "{value:?} as LOAD DATA text: {:?}", String::from_utf8_lossy(&buf));
+    }
+
+    #[test]
+    fn load_data_text_escapes_what_would_end_a_field_or_a_row_and_spells_values_as_bound() {
+        check_load_data(
+            Value::from("tab\there\nnew line, back\\slash, nul \0"),
+            b"tab\\there\\nnew line, back\\\\slash, nul \\0",
+        );
+        check_load_data(Value::String(None), b"\\N");
+        check_load_data(Value::from("\\N"), b"\\\\N");
+        check_load_data(Value::from(true), b"1");
+        check_load_data(Value::from(-7i64), b"-7");
+        check_load_data(Value::from(0.1f64), b"0.1");
+        check_load_data(Value::from(sea_orm::prelude::Decimal::new(12_50, 2)), b"12.50");
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap().and_hms_micro_opt(3, 4, 5, 6).unwrap();
+        check_load_data(Value::from(at), b"2026-01-02 03:04:05.000006");
+        check_load_data(Value::from(at.and_utc()), b"2026-01-02 03:04:05.000006");
+        let id =
+            sea_orm::prelude::Uuid::from_bytes([b'\t', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, b'\\']);
+        check_load_data(Value::from(id), b"\\t\\0\x01\x02\x03\x04\x05\x06\x07\x08\\t\\n\x0b\x0c\x0d\\\\");
+        check_load_data(Value::from(serde_json::json!({"a": "b\tc"})), b"{\"a\":\"b\\\\tc\"}");
     }
 
     #[test]
     fn sqlite_keeps_each_value_with_its_storage_class_row_after_row() {
-        assert_eq!(shape(DbBackend::Sqlite, &rows(2)), ["0|'name 0'|NULL", "1|'name 1'|NULL"]);
+        assert_eq!(shape(Encoding::Sqlite, &rows(2)), ["0|'name 0'|NULL", "1|'name 1'|NULL"]);
     }
 
     #[test]
     fn resuming_drops_rows_where_the_encoding_can_be_cut_and_refuses_elsewhere() {
-        assert_eq!(dropped(DbBackend::Postgres, &rows(3), 2), Ok(vec!["2\tname 2\t\\N".to_owned()]));
-        assert_eq!(dropped(DbBackend::Postgres, &rows(3), 0).map(|l| l.len()), Ok(3));
-        assert!(dropped(DbBackend::Postgres, &rows(3), 4).is_err(), "dropped more rows than the batch holds");
+        assert_eq!(dropped(Encoding::Copy, &rows(3), 2), Ok(vec!["2\tname 2\t\\N".to_owned()]));
+        assert_eq!(dropped(Encoding::Copy, &rows(3), 0).map(|l| l.len()), Ok(3));
+        assert!(dropped(Encoding::Copy, &rows(3), 4).is_err(), "dropped more rows than the batch holds");
         assert_eq!(
-            dropped(DbBackend::Sqlite, &rows(5), 3),
+            dropped(Encoding::Sqlite, &rows(5), 3),
             Ok(vec!["3|'name 3'|NULL".into(), "4|'name 4'|NULL".into()])
         );
-        assert_eq!(dropped(DbBackend::Sqlite, &rows(5), 5), Ok(vec![]));
-        assert!(dropped(DbBackend::Sqlite, &rows(5), 6).is_err(), "dropped more rows than the batch holds");
-        assert!(dropped(DbBackend::MySql, &rows(5), 2).is_err(), "cut MySQL's one statement in the middle");
-        assert_eq!(dropped(DbBackend::MySql, &rows(5), 0), Ok(vec!["15 parameters".to_owned()]));
+        assert_eq!(dropped(Encoding::Sqlite, &rows(5), 5), Ok(vec![]));
+        assert!(dropped(Encoding::Sqlite, &rows(5), 6).is_err(), "dropped more rows than the batch holds");
+        assert!(dropped(Encoding::MySql, &rows(5), 2).is_err(), "cut MySQL's one statement in the middle");
+        assert_eq!(dropped(Encoding::MySql, &rows(5), 0), Ok(vec!["15 parameters".to_owned()]));
+        assert_eq!(dropped(Encoding::LoadData, &rows(3), 2), Ok(vec!["2\tname 2\t\\N".to_owned()]));
+        assert!(dropped(Encoding::LoadData, &rows(3), 4).is_err(), "dropped more rows than the batch holds");
     }
 
     #[test]
     fn a_value_no_backend_binds_here_is_refused_not_dropped() {
-        let mut encoded = Encoded::new(DbBackend::Sqlite, 1, 1).unwrap();
+        let mut encoded = Encoded::new(Encoding::Sqlite, 1, 1);
         let big = Value::BigUnsigned(Some(u64::MAX));
         let refused = encoded.push_row(std::iter::once(big));
         assert!(refused.is_err(), "u64::MAX fits no SQLite integer, yet it was bound: {refused:?}");

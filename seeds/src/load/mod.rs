@@ -8,10 +8,13 @@
 //! memory both sides hold. Why a connection of our own: SeaORM's `DatabaseTransaction`
 //! cannot lend its driver connection, and the bulk paths (PostgreSQL `COPY`) need it; so the
 //! transaction is begun with sqlx on a connection of the same pool, and every write of the
-//! seeding (`--truncate`'s DELETEs included) goes through it.
+//! seeding (`--truncate`'s DELETEs included) goes through it. MariaDB/MySQL in one
+//! transaction is the exception: `LOAD DATA LOCAL INFILE` needs a driver sqlx is not, so
+//! there the transaction is on a connection of `mysql_async` to the same server
+//! ([`infile`]), where the server allows it.
 //!
-//! Each backend module (`postgres`, `mysql`, `sqlite`) offers the same four operations on its
-//! sqlx connection, inside the open transaction:
+//! Each path (`postgres`, `mysql`, `infile`, `sqlite`) offers the same four operations on its
+//! connection, inside the open transaction:
 //!
 //! - `prepare(conn, tables, profile) -> Restore`: called just before the first rows of
 //!   `tables` go in; may change session settings, drop indexes, and so on;
@@ -20,23 +23,25 @@
 //! - `execute(conn, statement)`: runs a raw statement of a generator (an UPDATE that
 //!   summarises rows, a sequence move);
 //! - `finish(conn, restore)`: undoes what `prepare` did (rebuilds indexes, restores
-//!   settings). The writer calls it before the next raw statement (which may read the
-//!   tables, and needs their indexes) and before COMMIT, so a committed domain always has
-//!   the schema its migrations made.
+//!   settings; `infile` loads the table's spooled rows). The writer calls it before the next
+//!   raw statement (which may read the tables, and needs their indexes and rows) and before
+//!   COMMIT, so a committed domain always has the schema its migrations made; `infile`'s
+//!   also once its table is complete ([`Op::Finished`]).
 //!
 //! In chunks, every chunk's COMMIT makes what came before it visible for good, so no table
 //! may be in the middle of its `prepare` then: the writer asks each backend to prepare no
 //! table at all (`prepare(conn, &[], …)`: only the per-statement choices, such as MariaDB's
-//! unchecked foreign keys; no index dropped, no staging table), and there is nothing to
-//! rebuild between chunks or at the end.
+//! unchecked foreign keys; no index dropped), nor spool a table's rows for later, and there
+//! is nothing to rebuild between chunks or at the end.
 
 mod encode;
+mod infile;
 mod mysql;
 mod nodelay;
 mod postgres;
 mod sqlite;
 
-pub use encode::Encoded;
+pub use encode::{Encoded, Encoding};
 
 use std::sync::Arc;
 
@@ -107,13 +112,17 @@ pub fn channel() -> (Out, mpsc::Receiver<Op>) {
 enum Conn {
     Postgres(Transaction<'static, Postgres>),
     MySql(Transaction<'static, MySql>),
+    /// MariaDB/MySQL in one transaction, where the server allows `LOAD DATA LOCAL`.
+    Infile(infile::Conn),
     Sqlite(Transaction<'static, Sqlite>),
 }
 
-/// What a backend's `prepare` changed, for its `finish` to undo.
+/// What a backend's `prepare` changed, for its `finish` to undo (or, for `LOAD DATA`, the
+/// rows it spooled, for its `finish` to load).
 enum Restore {
     Postgres(postgres::Restore),
     MySql(mysql::Restore),
+    Infile(infile::Spool),
     Sqlite(sqlite::Restore),
 }
 
@@ -172,7 +181,14 @@ impl Writer {
         chunking: Option<Chunking>,
         clear_state: Option<&'static str>,
     ) -> Result<Self, DbErr> {
-        let conn = Self::begin_on(db).await?;
+        // In chunks, rows go in as they come: a chunk's COMMIT cannot wait for a table's end.
+        let conn = match (db.get_database_backend(), &chunking) {
+            (DbBackend::MySql, None) => match infile::begin(db.get_mysql_connection_pool()).await? {
+                Some(conn) => Conn::Infile(conn),
+                None => Self::begin_on(db).await?,
+            },
+            _ => Self::begin_on(db).await?,
+        };
         Ok(Writer {
             db: db.clone(),
             conn: Some(conn),
@@ -199,9 +215,16 @@ impl Writer {
         let rows: Vec<(String, String)> = match self.conn.as_mut().expect("an open transaction") {
             Conn::Postgres(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
             Conn::MySql(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
+            Conn::Infile(c) => Ok(c.pairs(&sql).await?),
             Conn::Sqlite(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
         }
         .map_err(db_err)?;
+        Ok(Self::shards_written_of(rows, domain, n))
+    }
+
+    /// Whether the shard rows `rows` (key, progress) say all `n` shards of `domain` are
+    /// written; `None` when there are none.
+    fn shards_written_of(rows: Vec<(String, String)>, domain: &str, n: u32) -> Option<bool> {
         let mut written = 0;
         let mut any = false;
         for (key, progress) in rows {
@@ -212,7 +235,18 @@ impl Writer {
                 written += 1;
             }
         }
-        Ok(any.then_some(written == n))
+        any.then_some(written == n)
+    }
+
+    /// How this writer takes rows: as the backend's statements bind them, or as `LOAD DATA`
+    /// text.
+    pub fn encoding(&self) -> Encoding {
+        match self.conn.as_ref().expect("an open transaction") {
+            Conn::Postgres(_) => Encoding::Copy,
+            Conn::MySql(_) => Encoding::MySql,
+            Conn::Infile(_) => Encoding::LoadData,
+            Conn::Sqlite(_) => Encoding::Sqlite,
+        }
     }
 
     /// Runs `sql` on this writer's connection, outside the seeding's own statements (no
@@ -225,6 +259,7 @@ impl Writer {
             Conn::MySql(t) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ())
             }
+            Conn::Infile(c) => return c.execute(&Statement::from_string(DbBackend::MySql, sql)).await,
             Conn::Sqlite(t) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut **t).await.map(|_| ())
             }
@@ -313,11 +348,12 @@ impl Writer {
         // COMMIT before the next BEGIN: the connection goes back to the pool in between, and
         // the next transaction may be on another one (nothing of the session is relied on).
         match self.conn.take().expect("an open transaction") {
-            Conn::Postgres(t) => t.commit().await,
-            Conn::MySql(t) => t.commit().await,
-            Conn::Sqlite(t) => t.commit().await,
+            Conn::Postgres(t) => t.commit().await.map_err(db_err),
+            Conn::MySql(t) => t.commit().await.map_err(db_err),
+            Conn::Infile(c) => c.commit().await,
+            Conn::Sqlite(t) => t.commit().await.map_err(db_err),
         }
-        .map_err(|e| with_context("committing a chunk", db_err(e)))?;
+        .map_err(|e| with_context("committing a chunk", e))?;
         self.committed += 1;
         self.conn = Some(Self::begin_on(&self.db).await?);
         self.since_commit = 0;
@@ -377,7 +413,17 @@ impl Writer {
                         chunk.record.done.statements += 1;
                     }
                 }
-                Op::Finished(table) => progress.finish(table),
+                Op::Finished(table) => {
+                    // `LOAD DATA` of a complete table now, rather than with all the others at
+                    // the next statement: the spool's pages are still fresh in the cache.
+                    if let Some(at) =
+                        self.prepared.iter().position(|(t, r)| *t == table && matches!(r, Restore::Infile(_)))
+                    {
+                        let (_, restore) = self.prepared.remove(at);
+                        self.undo(table, restore).await?;
+                    }
+                    progress.finish(table)
+                }
                 Op::End { complete } => {
                     if complete {
                         self.finish(progress).await?;
@@ -397,15 +443,25 @@ impl Writer {
             if progress.stopping() {
                 return Err(DbErr::Custom(STOPPED.into()));
             }
-            let done = match (self.conn.as_mut().expect("an open transaction"), restore) {
-                (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
-                (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
-                (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::finish(c, r).await,
-                _ => unreachable!("a restore of another backend"),
-            };
-            done.map_err(|e| with_context(format_args!("restoring {table} after its load"), e))?;
+            self.undo(table, restore).await?;
         }
         Ok(())
+    }
+
+    /// Undoes one table's `prepare` (loads its spooled rows, for `LOAD DATA`).
+    async fn undo(&mut self, table: &str, restore: Restore) -> Result<(), DbErr> {
+        let loading = matches!(restore, Restore::Infile(_));
+        let done = match (self.conn.as_mut().expect("an open transaction"), restore) {
+            (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
+            (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
+            (Conn::Infile(c), Restore::Infile(r)) => c.load(r).await,
+            (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::finish(c, r).await,
+            _ => unreachable!("a restore of another backend"),
+        };
+        done.map_err(|e| match loading {
+            true => with_context(format_args!("loading the rows of {table}"), e),
+            false => with_context(format_args!("restoring {table} after its load"), e),
+        })
     }
 
     /// Ends the seeding: undoes what is still prepared (nothing, after a complete
@@ -428,22 +484,22 @@ impl Writer {
             self.execute(&clear).await.map_err(|e| with_context("marking the seeding complete", e))?;
         }
         match self.conn.expect("an open transaction") {
-            Conn::Postgres(t) => t.commit().await,
-            Conn::MySql(t) => t.commit().await,
-            Conn::Sqlite(t) => t.commit().await,
+            Conn::Postgres(t) => t.commit().await.map_err(db_err),
+            Conn::MySql(t) => t.commit().await.map_err(db_err),
+            Conn::Infile(c) => c.commit().await,
+            Conn::Sqlite(t) => t.commit().await.map_err(db_err),
         }
-        .map_err(db_err)
     }
 
     /// Rolls the transaction back and waits for it.
     pub async fn rollback(self) -> Result<(), DbErr> {
         let Some(conn) = self.conn else { return Ok(()) };
         match conn {
-            Conn::Postgres(t) => t.rollback().await,
-            Conn::MySql(t) => t.rollback().await,
-            Conn::Sqlite(t) => t.rollback().await,
+            Conn::Postgres(t) => t.rollback().await.map_err(db_err),
+            Conn::MySql(t) => t.rollback().await.map_err(db_err),
+            Conn::Infile(c) => c.rollback().await,
+            Conn::Sqlite(t) => t.rollback().await.map_err(db_err),
         }
-        .map_err(db_err)
     }
 
     async fn prepare(&mut self, table: &'static str) -> Result<Restore, DbErr> {
@@ -454,7 +510,8 @@ impl Writer {
         };
         let prepared = match self.conn.as_mut().expect("an open transaction") {
             Conn::Postgres(c) => postgres::prepare(c, tables, self.profile).await.map(Restore::Postgres),
-            Conn::MySql(c) => mysql::prepare(c, tables, self.profile).await.map(Restore::MySql),
+            Conn::MySql(c) => mysql::prepare(c).await.map(Restore::MySql),
+            Conn::Infile(c) => c.prepare(table).map(Restore::Infile),
             Conn::Sqlite(c) => sqlite::prepare(c, tables, self.profile).await.map(Restore::Sqlite),
         };
         prepared.map_err(|e| with_context(format_args!("preparing {table} for its load"), e))
@@ -462,9 +519,10 @@ impl Writer {
 
     /// Writes `batch`, whose table was prepared as `self.prepared[at]`.
     async fn write(&mut self, batch: Batch, at: usize) -> Result<(), DbErr> {
-        match (self.conn.as_mut().expect("an open transaction"), &self.prepared[at].1) {
+        match (self.conn.as_mut().expect("an open transaction"), &mut self.prepared[at].1) {
             (Conn::Postgres(c), Restore::Postgres(r)) => postgres::write(c, batch, r).await,
             (Conn::MySql(c), Restore::MySql(r)) => mysql::write(c, batch, r).await,
+            (Conn::Infile(_), Restore::Infile(spool)) => spool.write(batch),
             (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::write(c, batch, r).await,
             _ => unreachable!("a restore of another backend"),
         }
@@ -474,6 +532,7 @@ impl Writer {
         match self.conn.as_mut().expect("an open transaction") {
             Conn::Postgres(c) => postgres::execute(c, stmt).await,
             Conn::MySql(c) => mysql::execute(c, stmt).await,
+            Conn::Infile(c) => c.execute(stmt).await,
             Conn::Sqlite(c) => sqlite::execute(c, stmt).await,
         }
     }

@@ -1,24 +1,16 @@
-//! MariaDB/MySQL's bulk path. On MariaDB every INSERT of the seeding carries its own
-//! `SET STATEMENT foreign_key_checks=0`: InnoDB neither looks each child row's parent up nor
-//! locks it, and since the session itself never changes, nothing outlives the statement (a
-//! connection that goes back to the pool after a failure holds no surprise). The rows obey
-//! every foreign key by construction, and `seedbed check` proves it afterwards.
+//! MariaDB/MySQL's statement-by-statement path, for what cannot go through `LOAD DATA LOCAL`
+//! ([`super::infile`]): a seeding in chunks (whose COMMITs cannot wait for a table's end), or
+//! a server that does not allow it. Every batch is one multi-row INSERT.
 //!
-//! At `large`, a table's rows first go into a staging table of the session (`CREATE
-//! TEMPORARY TABLE`, which unlike other DDL does not commit the transaction) without any
-//! index, and [`finish`] moves them into the empty table with one `INSERT … SELECT` under
-//! `unique_checks=0, foreign_key_checks=0`: InnoDB's bulk insert into an empty table
-//! (MariaDB 10.6+, MDEV-24621) then builds the primary key and every secondary index by
-//! sorting, inside the transaction; its undo log only notes that the table was empty, so a
-//! rollback still empties it. That is "indexes after the load" without the ALTER TABLE that
-//! would commit the transaction. A duplicate key still fails the statement.
+//! On MariaDB every INSERT carries its own `SET STATEMENT foreign_key_checks=0`: InnoDB
+//! neither looks each child row's parent up nor locks it, and since the session itself never
+//! changes, nothing outlives the statement (a connection that goes back to the pool after a
+//! failure holds no surprise). The rows obey every foreign key by construction, and `seedbed
+//! check` proves it afterwards. MySQL, which has no `SET STATEMENT`, gets plain INSERTs.
 //!
-//! Measured (docs/performance.md): the staging pays on big tables with random-key secondary
-//! indexes (a 200k-row table: 3.0-3.4 s of server CPU against 4.1-4.2 s) and costs at `dev`
-//! (2.1-2.6 s against 1.4 s for all of dev's rows), because every row is written twice.
-//! Turning on the bulk insert for the batches themselves does not pay: MariaDB 10.11
-//! buffers only a table's first INSERT statement that way.
-//! MySQL, which has no `SET STATEMENT`, gets plain INSERTs.
+//! No index is put off here: InnoDB's bulk insert into an empty table (which builds them by
+//! sorting) only takes a table's first statement, and in chunks every COMMIT must leave the
+//! tables whole.
 
 use sea_orm::sea_query::OptionEnum;
 use sea_orm::sqlx::mysql::MySqlArguments;
@@ -27,53 +19,26 @@ use sea_orm::{DbBackend, DbErr, Statement, Value};
 
 use super::encode::Encoded;
 use super::{Batch, arguments, db_err, insert_sql};
-use crate::options::Profile;
 
-/// How [`write`] puts a table's rows in, and what [`finish`] does with them.
+/// How [`write`] puts a table's rows in.
 pub(crate) enum Restore {
     /// MySQL: plain INSERTs.
     Plain,
     /// MariaDB: INSERTs without foreign-key checks.
     NoForeignKeyChecks,
-    /// MariaDB at `large`: rows go into `staging`, and from there into `table` at the end.
-    Staged { table: &'static str, staging: String },
 }
 
-/// Whether a table's rows go through a staging table at `profile`.
-fn staged(profile: Profile) -> bool {
-    profile == Profile::Large
-}
-
-pub(crate) async fn prepare(
-    conn: &mut MySqlConnection,
-    tables: &[&'static str],
-    profile: Profile,
-) -> Result<Restore, DbErr> {
+pub(crate) async fn prepare(conn: &mut MySqlConnection) -> Result<Restore, DbErr> {
     let version: String = sqlx::query("SELECT VERSION()")
         .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?
         .try_get(0)
         .map_err(db_err)?;
-    if !version.contains("MariaDB") {
-        return Ok(Restore::Plain);
-    }
-    let [table] = tables else { return Ok(Restore::NoForeignKeyChecks) };
-    if !staged(profile) {
-        return Ok(Restore::NoForeignKeyChecks);
-    }
-    let staging = format!("seedbed_load_{table}");
-    // A failed seeding earlier on this pooled connection may have left its staging table:
-    // temporary tables are not rolled back.
-    for sql in [
-        format!("DROP TEMPORARY TABLE IF EXISTS `{staging}`"),
-        // Aria, not InnoDB: measured cheaper for rows written once and read once, and the
-        // staging needs no transaction of its own (the rows' fate is the INSERT … SELECT's).
-        format!("CREATE TEMPORARY TABLE `{staging}` ENGINE=Aria SELECT * FROM `{table}` LIMIT 0"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.map_err(db_err)?;
-    }
-    Ok(Restore::Staged { table, staging })
+    Ok(match version.contains("MariaDB") {
+        true => Restore::NoForeignKeyChecks,
+        false => Restore::Plain,
+    })
 }
 
 pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch, restore: &Restore) -> Result<(), DbErr> {
@@ -83,7 +48,6 @@ pub(crate) async fn write(conn: &mut MySqlConnection, batch: Batch, restore: &Re
             "SET STATEMENT foreign_key_checks=0 FOR {}",
             insert_sql(DbBackend::MySql, batch.table, &batch.columns, batch.rows)
         ),
-        Restore::Staged { staging, .. } => insert_sql(DbBackend::MySql, staging, &batch.columns, batch.rows),
     };
     let Encoded::MySql(args) = batch.data else {
         return Err(DbErr::Custom(format!("a batch of {} was not encoded for MySQL", batch.table)));
@@ -136,16 +100,7 @@ pub(crate) fn bind(args: &mut MySqlArguments, value: Value) -> Result<(), String
     added.map_err(|e| e.to_string())
 }
 
-/// Moves staged rows into their table; nothing else to undo, as no session setting changed.
-pub(crate) async fn finish(conn: &mut MySqlConnection, restore: Restore) -> Result<(), DbErr> {
-    let Restore::Staged { table, staging } = restore else { return Ok(()) };
-    for sql in [
-        format!(
-            "SET STATEMENT unique_checks=0, foreign_key_checks=0 FOR INSERT INTO `{table}` SELECT * FROM `{staging}`"
-        ),
-        format!("DROP TEMPORARY TABLE `{staging}`"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.map_err(db_err)?;
-    }
+/// Nothing to undo: no session setting changed.
+pub(crate) async fn finish(_: &mut MySqlConnection, _: Restore) -> Result<(), DbErr> {
     Ok(())
 }

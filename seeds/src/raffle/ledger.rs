@@ -22,7 +22,7 @@ pub(super) struct Book<E: EntityTrait> {
 
 impl<E: EntityTrait> Book<E> {
     fn new(ctx: &Ctx<'_>, base: DateTime<Utc>) -> Self {
-        Book { rows: Sink::new(ctx.backend), ids: Ids::new(base) }
+        Book { rows: Sink::new(ctx.encoding), ids: Ids::new(base) }
     }
 }
 

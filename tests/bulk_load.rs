@@ -9,7 +9,7 @@ use seedbed_core::Backend;
 use crate::util::{TestDb, assert_success, backend_tests, domains, show};
 
 /// Every profile, each at a scale that keeps the run short: what a bulk path decides by
-/// profile (indexes after the load) is decided the same at any scale.
+/// profile (indexes after the load, staging) is decided the same at any scale.
 const PROFILES: &[(&str, &str)] = &[("tiny", "1"), ("dev", "0.05"), ("large", "0.0005")];
 
 backend_tests!(seeding_leaves_the_schema_the_migrations_made);

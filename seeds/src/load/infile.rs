@@ -1,28 +1,32 @@
-//! MariaDB/MySQL's bulk path: `LOAD DATA LOCAL INFILE`, fed from this process's memory of
-//! the seeding, on a connection of `mysql_async` (sqlx cannot answer a LOCAL INFILE request).
+//! MariaDB/MySQL's bulk path: `LOAD DATA LOCAL INFILE` of each batch, fed from this
+//! process's memory, on a connection of `mysql_async` (sqlx cannot answer a LOCAL INFILE
+//! request). The server parses tab-separated text instead of a statement of thousands of
+//! parameters.
 //!
-//! A table's batches arrive interleaved with other tables' (parents and children are
-//! generated together), while one `LOAD DATA` statement holds the connection until its last
-//! row. So each table's rows are spooled, as `LOAD DATA`'s text, into an unlinked temporary
-//! file of this process, and loaded with one statement once the table is complete (or before
-//! the next raw statement, which may read it). One statement per table matters: with
-//! `unique_checks=0, foreign_key_checks=0` InnoDB bulk-loads the first insert into an empty
-//! table (MariaDB 10.6+, MDEV-24621), building the primary key and every secondary index by
-//! sorting, its undo log noting only that the table was empty, so a rollback still empties
-//! it. Every row is written once, as the engine's own `LOAD DATA INFILE` of a dump writes it.
+//! `LOCAL` always implies `IGNORE` (the server cannot stop the client's stream midway), and
+//! with it InnoDB does not bulk-load an empty table (MDEV-24621's sorted index builds): loaded
+//! straight into a table with random-key secondary indexes, `large`'s big tables crawl
+//! (raffle's `transactions`, 1.1M rows: 30.8 s in one `LOAD DATA LOCAL`, 7.7 s moved by
+//! `INSERT … SELECT`; docs/performance.md). So at `large` a table's batches go into a staging
+//! table of the session (`CREATE TEMPORARY TABLE`, which unlike other DDL does not commit the
+//! transaction) without any index, and [`Conn::finish`] moves them into the empty table with
+//! one `INSERT … SELECT`, which InnoDB bulk-loads: the primary key and every secondary index
+//! built by sorting, inside the transaction, its undo log noting only that the table was
+//! empty, so a rollback still empties it. That is "indexes after the load" without the ALTER
+//! TABLE that would commit the transaction; a duplicate key fails the move.
 //!
 //! The connection is this writer's own (not pooled: nothing of its session outlives the
 //! seeding), opened with the pool's options and the session settings sqlx makes, and holds
-//! the domain's one transaction. The checks are off for the session; the rows obey every key
-//! by construction, and `seedbed check` proves it. `LOAD DATA LOCAL` turns what would be
-//! errors (a duplicate key, a value that does not fit) into warnings and goes on, so every
-//! load is checked to have written every row without a warning, or the seeding fails.
+//! the domain's one transaction, with `foreign_key_checks=0, unique_checks=0` for the
+//! session. The rows obey every key by construction, and `seedbed check` proves it. Since
+//! `IGNORE` turns what would be errors (a duplicate key, a value that does not fit) into
+//! warnings, every load must write every row of its batch without a warning, or the seeding
+//! fails.
 //!
 //! The server must allow it (`local_infile`, on by default in MariaDB, off in MySQL 8): when
 //! it does not, the writer keeps sqlx and multi-row INSERTs ([`super::mysql`]).
 
-use std::io::{Read as _, Seek as _, Write as _};
-use std::sync::Arc;
+use std::io::Write as _;
 
 use futures_util::StreamExt as _;
 use mysql_async::prelude::Queryable as _;
@@ -32,20 +36,24 @@ use sea_orm::{DbErr, Statement, Value};
 
 use super::Batch;
 use super::encode::{Encoded, Fraction, Timestamp};
+use crate::options::Profile;
 
 /// The connection that holds the seeding's transaction.
 pub(crate) struct Conn(mysql_async::Conn);
 
-/// A table's rows spooled for its `LOAD DATA`.
-pub(crate) struct Spool {
-    table: &'static str,
-    columns: Option<Arc<[&'static str]>>,
-    file: std::fs::File,
-    rows: u64,
+/// Where a table's batches go, and what [`Conn::finish`] does with them.
+pub(crate) enum Restore {
+    /// Straight into the table.
+    Direct,
+    /// Into `staging`, moved into `table` at the end.
+    Staged { table: &'static str, staging: String },
 }
 
-/// The bytes of the spool read per message to the server.
-const CHUNK: usize = 1 << 20;
+/// Whether a table's rows go through a staging table at `profile`: it pays where tables are
+/// big (every row is written twice, the second time by sorting), and costs at `dev`.
+fn staged(profile: Profile) -> bool {
+    profile == Profile::Large
+}
 
 fn err(context: impl std::fmt::Display, e: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("{context}: {e}"))
@@ -125,50 +133,42 @@ impl Conn {
         self.0.query(sql).await.map_err(|e| err("reading the seeding's state", e))
     }
 
-    /// A spool for `table`'s rows, in a temporary file that no other process can open and
-    /// that disappears with this one, however it ends.
-    pub(crate) fn prepare(&mut self, table: &'static str) -> Result<Spool, DbErr> {
-        let dir = std::env::temp_dir();
-        let mut attempt = 0u32;
-        let file = loop {
-            let path = dir.join(format!("seedbed-{}-{table}-{attempt}.load", std::process::id()));
-            match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    // Unlinked at once: the open file stays this process's alone.
-                    let _ = std::fs::remove_file(&path);
-                    break file;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-                Err(e) => {
-                    return Err(err(
-                        format_args!(
-                            "creating a spool file in {} (set TMPDIR to a writable directory)",
-                            dir.display()
-                        ),
-                        e,
-                    ));
-                }
-            }
-        };
-        Ok(Spool { table, columns: None, file, rows: 0 })
+    /// Makes ready for `table`'s rows: a staging table at `profile`s that stage.
+    pub(crate) async fn prepare(&mut self, table: &'static str, profile: Profile) -> Result<Restore, DbErr> {
+        if !staged(profile) {
+            return Ok(Restore::Direct);
+        }
+        let staging = format!("seedbed_load_{table}");
+        // Aria, not InnoDB: measured cheaper for rows written once and read once, and the
+        // staging needs no transaction of its own (the rows' fate is the INSERT … SELECT's).
+        // Temporary tables are not rolled back, but this connection ends with the seeding.
+        let sql = format!("CREATE TEMPORARY TABLE `{staging}` ENGINE=Aria SELECT * FROM `{table}` LIMIT 0");
+        self.0.query_drop(sql).await.map_err(|e| err("creating a staging table", e))?;
+        Ok(Restore::Staged { table, staging })
     }
 
-    /// Loads the spooled rows of a table with one `LOAD DATA LOCAL INFILE`.
-    pub(crate) async fn load(&mut self, mut spool: Spool) -> Result<(), DbErr> {
-        let Some(columns) = spool.columns.take() else { return Ok(()) };
-        let (table, rows) = (spool.table, spool.rows);
-        spool.file.rewind().map_err(|e| err("reading the spool back", e))?;
-        let file = spool.file;
-        // The file is moved in, not the stream: the handler must be `Sync`, a boxed stream is not.
-        self.0.set_infile_handler(async move { Ok::<_, mysql_async::Error>(chunks(file)) });
-        let cols: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+    /// Loads a batch with one `LOAD DATA LOCAL INFILE`, its rows sent from memory.
+    pub(crate) async fn write(&mut self, batch: Batch, restore: &Restore) -> Result<(), DbErr> {
+        let Encoded::LoadData(text) = batch.data else {
+            return Err(DbErr::Custom(format!("a batch of {} was not encoded for LOAD DATA", batch.table)));
+        };
+        let into = match restore {
+            Restore::Direct => batch.table,
+            Restore::Staged { staging, .. } => staging,
+        };
+        let data = bytes::Bytes::from(text);
+        // The bytes are moved in, not a stream: the handler must be `Sync`, a boxed stream is not.
+        self.0.set_infile_handler(async move {
+            Ok::<_, mysql_async::Error>(futures_util::stream::once(async move { Ok(data) }).boxed())
+        });
+        let cols: Vec<String> = batch.columns.iter().map(|c| format!("`{c}`")).collect();
         // `binary`: the bytes go into each column as they are, as a bound parameter's do.
         let sql = format!(
-            "LOAD DATA LOCAL INFILE 'seedbed:{table}' INTO TABLE `{table}` CHARACTER SET binary ({})",
+            "LOAD DATA LOCAL INFILE 'seedbed' INTO TABLE `{into}` CHARACTER SET binary ({})",
             cols.join(", ")
         );
-        self.0.query_drop(sql).await.map_err(|e| err("loading", e))?;
-        let (written, warnings) = (self.0.affected_rows(), self.0.get_warnings());
+        self.0.query_drop(sql).await.map_err(|e| err("LOAD DATA", e))?;
+        let (written, warnings, rows) = (self.0.affected_rows(), self.0.get_warnings(), batch.rows as u64);
         if written != rows || warnings > 0 {
             let first: Option<(String, u32, String)> =
                 self.0.query_first("SHOW WARNINGS LIMIT 1").await.unwrap_or_default();
@@ -180,41 +180,16 @@ impl Conn {
         }
         Ok(())
     }
-}
 
-/// The file's bytes, [`CHUNK`] at a time. Read on the runtime's thread: the spool was just
-/// written, and is read from the page cache.
-fn chunks(file: std::fs::File) -> mysql_async::InfileData {
-    futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut chunk = vec![0; CHUNK];
-        match file.read(&mut chunk) {
-            Ok(0) => None,
-            Ok(n) => {
-                chunk.truncate(n);
-                Some((Ok(bytes::Bytes::from(chunk)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
+    /// Moves staged rows into their table.
+    pub(crate) async fn finish(&mut self, restore: Restore) -> Result<(), DbErr> {
+        let Restore::Staged { table, staging } = restore else { return Ok(()) };
+        for sql in [
+            format!("INSERT INTO `{table}` SELECT * FROM `{staging}`"),
+            format!("DROP TEMPORARY TABLE `{staging}`"),
+        ] {
+            self.0.query_drop(sql).await.map_err(|e| err("moving the staged rows", e))?;
         }
-    })
-    .boxed()
-}
-
-impl Spool {
-    /// Appends a batch of rows encoded as `LOAD DATA` text.
-    pub(crate) fn write(&mut self, batch: Batch) -> Result<(), DbErr> {
-        let Encoded::LoadData(text) = batch.data else {
-            return Err(DbErr::Custom(format!("a batch of {} was not encoded for LOAD DATA", batch.table)));
-        };
-        match &self.columns {
-            Some(columns) if **columns != *batch.columns => {
-                return Err(DbErr::Custom(format!("batches of {} with different columns", batch.table)));
-            }
-            Some(_) => {}
-            None => self.columns = Some(batch.columns.clone()),
-        }
-        self.file.write_all(&text).map_err(|e| err("spooling rows to a temporary file", e))?;
-        self.rows += batch.rows as u64;
         Ok(())
     }
 }

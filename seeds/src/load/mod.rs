@@ -23,16 +23,15 @@
 //! - `execute(conn, statement)`: runs a raw statement of a generator (an UPDATE that
 //!   summarises rows, a sequence move);
 //! - `finish(conn, restore)`: undoes what `prepare` did (rebuilds indexes, restores
-//!   settings; `infile` loads the table's spooled rows). The writer calls it before the next
-//!   raw statement (which may read the tables, and needs their indexes and rows) and before
-//!   COMMIT, so a committed domain always has the schema its migrations made; `infile`'s
-//!   also once its table is complete ([`Op::Finished`]).
+//!   settings, moves staged rows). The writer calls it before the next raw statement (which
+//!   may read the tables, and needs their indexes and rows) and before COMMIT, so a committed
+//!   domain always has the schema its migrations made.
 //!
 //! In chunks, every chunk's COMMIT makes what came before it visible for good, so no table
 //! may be in the middle of its `prepare` then: the writer asks each backend to prepare no
 //! table at all (`prepare(conn, &[], …)`: only the per-statement choices, such as MariaDB's
-//! unchecked foreign keys; no index dropped), nor spool a table's rows for later, and there
-//! is nothing to rebuild between chunks or at the end.
+//! unchecked foreign keys; no index dropped, no staging table), and there is nothing to
+//! rebuild between chunks or at the end.
 
 mod encode;
 mod infile;
@@ -117,12 +116,11 @@ enum Conn {
     Sqlite(Transaction<'static, Sqlite>),
 }
 
-/// What a backend's `prepare` changed, for its `finish` to undo (or, for `LOAD DATA`, the
-/// rows it spooled, for its `finish` to load).
+/// What a backend's `prepare` changed, for its `finish` to undo.
 enum Restore {
     Postgres(postgres::Restore),
     MySql(mysql::Restore),
-    Infile(infile::Spool),
+    Infile(infile::Restore),
     Sqlite(sqlite::Restore),
 }
 
@@ -413,17 +411,7 @@ impl Writer {
                         chunk.record.done.statements += 1;
                     }
                 }
-                Op::Finished(table) => {
-                    // `LOAD DATA` of a complete table now, rather than with all the others at
-                    // the next statement: the spool's pages are still fresh in the cache.
-                    if let Some(at) =
-                        self.prepared.iter().position(|(t, r)| *t == table && matches!(r, Restore::Infile(_)))
-                    {
-                        let (_, restore) = self.prepared.remove(at);
-                        self.undo(table, restore).await?;
-                    }
-                    progress.finish(table)
-                }
+                Op::Finished(table) => progress.finish(table),
                 Op::End { complete } => {
                     if complete {
                         self.finish(progress).await?;
@@ -443,25 +431,16 @@ impl Writer {
             if progress.stopping() {
                 return Err(DbErr::Custom(STOPPED.into()));
             }
-            self.undo(table, restore).await?;
+            let done = match (self.conn.as_mut().expect("an open transaction"), restore) {
+                (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
+                (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
+                (Conn::Infile(c), Restore::Infile(r)) => c.finish(r).await,
+                (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::finish(c, r).await,
+                _ => unreachable!("a restore of another backend"),
+            };
+            done.map_err(|e| with_context(format_args!("restoring {table} after its load"), e))?;
         }
         Ok(())
-    }
-
-    /// Undoes one table's `prepare` (loads its spooled rows, for `LOAD DATA`).
-    async fn undo(&mut self, table: &str, restore: Restore) -> Result<(), DbErr> {
-        let loading = matches!(restore, Restore::Infile(_));
-        let done = match (self.conn.as_mut().expect("an open transaction"), restore) {
-            (Conn::Postgres(c), Restore::Postgres(r)) => postgres::finish(c, r).await,
-            (Conn::MySql(c), Restore::MySql(r)) => mysql::finish(c, r).await,
-            (Conn::Infile(c), Restore::Infile(r)) => c.load(r).await,
-            (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::finish(c, r).await,
-            _ => unreachable!("a restore of another backend"),
-        };
-        done.map_err(|e| match loading {
-            true => with_context(format_args!("loading the rows of {table}"), e),
-            false => with_context(format_args!("restoring {table} after its load"), e),
-        })
     }
 
     /// Ends the seeding: undoes what is still prepared (nothing, after a complete
@@ -511,7 +490,7 @@ impl Writer {
         let prepared = match self.conn.as_mut().expect("an open transaction") {
             Conn::Postgres(c) => postgres::prepare(c, tables, self.profile).await.map(Restore::Postgres),
             Conn::MySql(c) => mysql::prepare(c).await.map(Restore::MySql),
-            Conn::Infile(c) => c.prepare(table).map(Restore::Infile),
+            Conn::Infile(c) => c.prepare(table, self.profile).await.map(Restore::Infile),
             Conn::Sqlite(c) => sqlite::prepare(c, tables, self.profile).await.map(Restore::Sqlite),
         };
         prepared.map_err(|e| with_context(format_args!("preparing {table} for its load"), e))
@@ -519,10 +498,10 @@ impl Writer {
 
     /// Writes `batch`, whose table was prepared as `self.prepared[at]`.
     async fn write(&mut self, batch: Batch, at: usize) -> Result<(), DbErr> {
-        match (self.conn.as_mut().expect("an open transaction"), &mut self.prepared[at].1) {
+        match (self.conn.as_mut().expect("an open transaction"), &self.prepared[at].1) {
             (Conn::Postgres(c), Restore::Postgres(r)) => postgres::write(c, batch, r).await,
             (Conn::MySql(c), Restore::MySql(r)) => mysql::write(c, batch, r).await,
-            (Conn::Infile(_), Restore::Infile(spool)) => spool.write(batch),
+            (Conn::Infile(c), Restore::Infile(r)) => c.write(batch, r).await,
             (Conn::Sqlite(c), Restore::Sqlite(r)) => sqlite::write(c, batch, r).await,
             _ => unreachable!("a restore of another backend"),
         }

@@ -43,7 +43,7 @@ pub enum Encoded {
     Copy(String),
     /// MariaDB/MySQL: the parameters of one multi-row INSERT, row after row.
     MySql(MySqlArguments),
-    /// MariaDB/MySQL: `LOAD DATA` text, a line per row ([`infile`]).
+    /// MariaDB/MySQL: `LOAD DATA` text, a line per row (`load/infile.rs`).
     LoadData(Vec<u8>),
     /// SQLite: the values of each row, as they are bound.
     Sqlite(sqlite::Rows),

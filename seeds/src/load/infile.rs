@@ -3,10 +3,11 @@
 //! request). The server parses tab-separated text instead of a statement of thousands of
 //! parameters.
 //!
-//! `LOCAL` always implies `IGNORE` (the server cannot stop the client's stream midway), and
-//! with it InnoDB does not bulk-load an empty table (MDEV-24621's sorted index builds): loaded
-//! straight into a table with random-key secondary indexes, `large`'s big tables crawl
-//! (raffle's `transactions`, 1.1M rows: 30.8 s in one `LOAD DATA LOCAL`, 7.7 s moved by
+//! A `LOAD DATA LOCAL` into an empty table does not get the sorted build an `INSERT … SELECT`
+//! gets from InnoDB's bulk insert (MDEV-24621): `LOCAL` implies `IGNORE` (the server cannot
+//! stop the client's stream midway), and MariaDB inserts a `LOAD DATA`'s clustered index row
+//! by row (MDEV-34703). With random keys in generation order, `large`'s big tables crawl
+//! (raffle's `transactions`, 1.1M rows: 30.8 s in one `LOAD DATA LOCAL`, 8.0 s moved by
 //! `INSERT … SELECT`; docs/performance.md). So at `large` a table's batches go into a staging
 //! table of the session (`CREATE TEMPORARY TABLE`, which unlike other DDL does not commit the
 //! transaction) without any index, and [`Conn::finish`] moves them into the empty table with

@@ -11,7 +11,7 @@
 //! seeding (`--truncate`'s DELETEs included) goes through it. MariaDB/MySQL in one
 //! transaction is the exception: `LOAD DATA LOCAL INFILE` needs a driver sqlx is not, so
 //! there the transaction is on a connection of `mysql_async` to the same server
-//! ([`infile`]), where the server allows it.
+//! (`load/infile.rs`), where the server allows it.
 //!
 //! Each path (`postgres`, `mysql`, `infile`, `sqlite`) offers the same four operations on its
 //! connection, inside the open transaction:

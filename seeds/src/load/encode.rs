@@ -11,7 +11,7 @@
 //! bind functions mirror it, variant by variant), so the data and its digest are unchanged.
 
 use sea_orm::sqlx::mysql::MySqlArguments;
-use sea_orm::{DbBackend, Value};
+use sea_orm::Value;
 
 use super::{infile, mysql, postgres, sqlite};
 
@@ -22,18 +22,6 @@ pub enum Encoding {
     MySql,
     LoadData,
     Sqlite,
-}
-
-impl Encoding {
-    /// The encoding of `backend`'s statement-by-statement path (every backend has one).
-    pub fn of(backend: DbBackend) -> Result<Self, String> {
-        Ok(match backend {
-            DbBackend::Postgres => Encoding::Copy,
-            DbBackend::MySql => Encoding::MySql,
-            DbBackend::Sqlite => Encoding::Sqlite,
-            other => return Err(format!("no row encoding for {other:?}")),
-        })
-    }
 }
 
 /// A batch's rows, encoded for one write path.

@@ -217,12 +217,6 @@ impl Writer {
             Conn::Sqlite(t) => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut **t).await,
         }
         .map_err(db_err)?;
-        Ok(Self::shards_written_of(rows, domain, n))
-    }
-
-    /// Whether the shard rows `rows` (key, progress) say all `n` shards of `domain` are
-    /// written; `None` when there are none.
-    fn shards_written_of(rows: Vec<(String, String)>, domain: &str, n: u32) -> Option<bool> {
         let mut written = 0;
         let mut any = false;
         for (key, progress) in rows {
@@ -233,7 +227,7 @@ impl Writer {
                 written += 1;
             }
         }
-        any.then_some(written == n)
+        Ok(any.then_some(written == n))
     }
 
     /// How this writer takes rows: as the backend's statements bind them, or as `LOAD DATA`

@@ -10,8 +10,8 @@
 //! that reach the database are the ones sea-query-sqlx's conversion produced before (the
 //! bind functions mirror it, variant by variant), so the data and its digest are unchanged.
 
-use sea_orm::sqlx::mysql::MySqlArguments;
 use sea_orm::Value;
+use sea_orm::sqlx::mysql::MySqlArguments;
 
 use super::{infile, mysql, postgres, sqlite};
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::{DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait};
 
-use crate::load::{Batch, Encoded, Encoding, Op, Out};
+use crate::load::{Batch, Columns, Encoded, Encoding, Op, Out};
 
 /// Bind parameters one statement may carry: SQLite 3.32+ allows 32,766, PostgreSQL and
 /// MySQL 65,535.
@@ -53,6 +53,7 @@ pub struct Sink<E: EntityTrait> {
     encoding: Encoding,
     columns: Vec<E::Column>,
     names: Arc<[&'static str]>,
+    layout: Columns,
     /// The batch being filled, and how many rows it holds.
     pending: Option<Encoded>,
     rows: usize,
@@ -82,11 +83,13 @@ impl<E: EntityTrait> Sink<E> {
             None => MAX_BATCH_ROWS,
         };
         let names = columns.iter().map(|c| c.as_str()).collect();
+        let layout = Columns::of(&columns);
         Sink {
             table: E::default().table_name(),
             encoding,
             columns,
             names,
+            layout,
             pending: None,
             rows: 0,
             full: Vec::new(),
@@ -109,10 +112,9 @@ impl<E: EntityTrait> Sink<E> {
     /// full batch are fine: they start the next one.
     #[must_use = "flush the sink when it is full"]
     pub fn push(&mut self, model: &E::Model) -> bool {
-        let width = self.columns.len();
         let pending = match &mut self.pending {
             Some(pending) => pending,
-            None => self.pending.insert(Encoded::new(self.encoding, width, self.batch_rows)),
+            None => self.pending.insert(Encoded::new(self.encoding, &self.layout, self.batch_rows)),
         };
         let values = self.columns.iter().map(|c| model.get(*c));
         if let Err(e) = pending.push_row(values) {

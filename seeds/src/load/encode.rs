@@ -1,5 +1,5 @@
 //! Rows encoded for the writer's path as they are queued, so that a batch never holds a
-//! `Value` per column: PostgreSQL's `COPY` text, MariaDB/MySQL's `LOAD DATA` text or the
+//! `Value` per column: PostgreSQL's binary `COPY` tuples, MariaDB/MySQL's `LOAD DATA` text or the
 //! binary parameters of one multi-row INSERT, SQLite's values as its C API binds them
 //! ([`sqlite::Rows`]).
 //!
@@ -10,8 +10,11 @@
 //! that reach the database are the ones sea-query-sqlx's conversion produced before (the
 //! bind functions mirror it, variant by variant), so the data and its digest are unchanged.
 
-use sea_orm::Value;
+use std::sync::Arc;
+
 use sea_orm::sqlx::mysql::MySqlArguments;
+use sea_orm::sqlx::postgres::PgArgumentBuffer;
+use sea_orm::{ColumnTrait, ColumnType, Value};
 
 use super::{infile, mysql, postgres, sqlite};
 
@@ -24,11 +27,37 @@ pub enum Encoding {
     Sqlite,
 }
 
+/// What an encoding needs to know of a table's columns besides their values: how many there
+/// are, and which are `jsonb` (PostgreSQL's binary `COPY` spells a `jsonb` value apart from a
+/// `json` one, and a `Value` does not say which it is).
+#[derive(Debug, Clone)]
+pub struct Columns {
+    jsonb: Arc<[bool]>,
+}
+
+impl Columns {
+    /// The columns of an entity, in the order given.
+    pub fn of<C: ColumnTrait>(columns: &[C]) -> Self {
+        let jsonb = columns.iter().map(|c| matches!(c.def().get_column_type(), ColumnType::JsonBinary));
+        Columns { jsonb: jsonb.collect() }
+    }
+
+    /// `width` columns, none of them `jsonb`.
+    pub fn plain(width: usize) -> Self {
+        Columns { jsonb: vec![false; width].into() }
+    }
+
+    pub fn width(&self) -> usize {
+        self.jsonb.len()
+    }
+}
+
 /// A batch's rows, encoded for one write path.
 #[derive(Debug)]
 pub enum Encoded {
-    /// PostgreSQL: `COPY … FROM STDIN` text, a line per row.
-    Copy(String),
+    /// PostgreSQL: the tuples of a binary `COPY … FROM STDIN`, without its header and
+    /// trailer ([`super::postgres`]): each a field count, then each field's length and bytes.
+    Copy { tuples: PgArgumentBuffer, jsonb: Arc<[bool]> },
     /// MariaDB/MySQL: the parameters of one multi-row INSERT, row after row.
     MySql(MySqlArguments),
     /// MariaDB/MySQL: `LOAD DATA` text, a line per row (`load/infile.rs`).
@@ -38,10 +67,15 @@ pub enum Encoded {
 }
 
 impl Encoded {
-    /// An empty batch of rows `width` columns wide, room made for `rows` of them.
-    pub(crate) fn new(encoding: Encoding, width: usize, rows: usize) -> Self {
+    /// An empty batch of rows of `columns`, room made for `rows` of them.
+    pub(crate) fn new(encoding: Encoding, columns: &Columns, rows: usize) -> Self {
+        let width = columns.width();
         match encoding {
-            Encoding::Copy => Encoded::Copy(String::with_capacity(rows * width * 12)),
+            Encoding::Copy => {
+                let mut tuples = PgArgumentBuffer::default();
+                tuples.reserve(rows * width * 12);
+                Encoded::Copy { tuples, jsonb: columns.jsonb.clone() }
+            }
             Encoding::MySql => Encoded::MySql(MySqlArguments::default()),
             Encoding::LoadData => Encoded::LoadData(Vec::with_capacity(rows * width * 12)),
             Encoding::Sqlite => Encoded::Sqlite(sqlite::Rows::with_capacity(rows * width * 12)),
@@ -51,14 +85,20 @@ impl Encoded {
     /// Appends a row of values.
     pub(crate) fn push_row(&mut self, values: impl Iterator<Item = Value>) -> Result<(), String> {
         match self {
-            Encoded::Copy(buf) => {
-                for (i, value) in values.enumerate() {
-                    if i > 0 {
-                        buf.push('\t');
-                    }
-                    postgres::text(buf, &value)?;
+            Encoded::Copy { tuples, jsonb } => {
+                let width = i16::try_from(jsonb.len()).map_err(|_| "a row too wide for COPY".to_owned())?;
+                tuples.extend_from_slice(&width.to_be_bytes());
+                let mut fields = 0;
+                for value in values {
+                    let Some(&is_jsonb) = jsonb.get(fields) else {
+                        return Err(format!("a row of more values than its {} columns", jsonb.len()));
+                    };
+                    postgres::field(tuples, &value, is_jsonb)?;
+                    fields += 1;
                 }
-                buf.push('\n');
+                if fields != jsonb.len() {
+                    return Err(format!("a row of {fields} values for {} columns", jsonb.len()));
+                }
             }
             Encoded::MySql(args) => {
                 for value in values {
@@ -92,11 +132,10 @@ impl Encoded {
             return Ok(());
         }
         match self {
-            Encoded::Copy(buf) => {
-                // Values spell a newline `\n`: a raw newline only ever ends a row.
-                let end = buf.match_indices('\n').nth(rows - 1).map(|(at, _)| at + 1);
-                let end = end.ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;
-                buf.drain(..end);
+            Encoded::Copy { tuples, .. } => {
+                let end = postgres::tuples_end(tuples, rows)
+                    .ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;
+                tuples.drain(..end);
             }
             Encoded::LoadData(buf) => {
                 // As in `COPY` text, a raw newline only ever ends a row.
@@ -189,7 +228,7 @@ mod tests {
     /// Encodes `rows` for `backend`, first dropping `drop` of them.
     fn encoded(encoding: Encoding, rows: &[Vec<Value>], drop: usize) -> Result<Encoded, String> {
         let width = rows[0].len();
-        let mut encoded = Encoded::new(encoding, width, rows.len());
+        let mut encoded = Encoded::new(encoding, &Columns::plain(width), rows.len());
         for row in rows {
             encoded.push_row(row.iter().cloned()).unwrap();
         }
@@ -206,11 +245,41 @@ mod tests {
     /// `shape` of `rows` after dropping the first `drop`, or why not.
     fn dropped(encoding: Encoding, rows: &[Vec<Value>], drop: usize) -> Result<Vec<String>, String> {
         Ok(match encoded(encoding, rows, drop)? {
-            Encoded::Copy(buf) => buf.lines().map(str::to_owned).collect(),
+            Encoded::Copy { tuples, .. } => copy_rows(&tuples),
             Encoded::MySql(args) => vec![format!("{} parameters", args.len())],
             Encoded::LoadData(buf) => String::from_utf8(buf).unwrap().lines().map(str::to_owned).collect(),
             Encoded::Sqlite(held) => held.rendered(rows[0].len()),
         })
+    }
+
+    /// Binary COPY tuples as lines: each field `NULL`, `'text'` when it is printable, else
+    /// its bytes in hex.
+    fn copy_rows(mut tuples: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        let take = |n: usize, tuples: &mut &[u8]| {
+            let (head, rest) = tuples.split_at(n);
+            *tuples = rest;
+            head.to_vec()
+        };
+        while !tuples.is_empty() {
+            let fields = i16::from_be_bytes(take(2, &mut tuples).try_into().unwrap());
+            let line: Vec<String> = (0..fields)
+                .map(|_| match i32::from_be_bytes(take(4, &mut tuples).try_into().unwrap()) {
+                    -1 => "NULL".to_owned(),
+                    len => {
+                        let bytes = take(len as usize, &mut tuples);
+                        match bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+                            true => format!("'{}'", String::from_utf8(bytes).unwrap()),
+                            false => {
+                                format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                            }
+                        }
+                    }
+                })
+                .collect();
+            lines.push(line.join("|"));
+        }
+        lines
     }
 
     fn row(i: i32) -> Vec<Value> {
@@ -222,8 +291,17 @@ mod tests {
     }
 
     #[test]
-    fn copy_text_is_a_line_per_row_with_tabs_between_columns() {
-        assert_eq!(shape(Encoding::Copy, &rows(2)), ["0\tname 0\t\\N", "1\tname 1\t\\N"]);
+    fn copy_is_a_tuple_per_row_each_field_its_length_and_bytes() {
+        assert_eq!(shape(Encoding::Copy, &rows(2)), ["0x00000000|'name 0'|NULL", "0x00000001|'name 1'|NULL"]);
+    }
+
+    #[test]
+    fn a_copy_row_of_other_than_its_columns_width_is_refused() {
+        for width in [2, 4] {
+            let mut encoded = Encoded::new(Encoding::Copy, &Columns::plain(width), 1);
+            let refused = encoded.push_row(row(0).into_iter());
+            assert!(refused.is_err(), "a row of 3 values went into {width} columns: {refused:?}");
+        }
     }
 
     #[test]
@@ -271,7 +349,7 @@ mod tests {
 
     #[test]
     fn resuming_drops_rows_where_the_encoding_can_be_cut_and_refuses_elsewhere() {
-        assert_eq!(dropped(Encoding::Copy, &rows(3), 2), Ok(vec!["2\tname 2\t\\N".to_owned()]));
+        assert_eq!(dropped(Encoding::Copy, &rows(3), 2), Ok(vec!["0x00000002|'name 2'|NULL".to_owned()]));
         assert_eq!(dropped(Encoding::Copy, &rows(3), 0).map(|l| l.len()), Ok(3));
         assert!(dropped(Encoding::Copy, &rows(3), 4).is_err(), "dropped more rows than the batch holds");
         assert_eq!(
@@ -288,7 +366,7 @@ mod tests {
 
     #[test]
     fn a_value_no_backend_binds_here_is_refused_not_dropped() {
-        let mut encoded = Encoded::new(Encoding::Sqlite, 1, 1);
+        let mut encoded = Encoded::new(Encoding::Sqlite, &Columns::plain(1), 1);
         let big = Value::BigUnsigned(Some(u64::MAX));
         let refused = encoded.push_row(std::iter::once(big));
         assert!(refused.is_err(), "u64::MAX fits no SQLite integer, yet it was bound: {refused:?}");

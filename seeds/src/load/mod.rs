@@ -40,7 +40,7 @@ mod nodelay;
 mod postgres;
 mod sqlite;
 
-pub use encode::{Encoded, Encoding};
+pub use encode::{Columns, Encoded, Encoding};
 
 use std::sync::Arc;
 

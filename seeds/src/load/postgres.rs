@@ -1,16 +1,16 @@
-//! PostgreSQL: each batch goes in by `COPY … FROM STDIN` (text format) on the seeding's
+//! PostgreSQL: each batch goes in by `COPY … FROM STDIN` (binary format) on the seeding's
 //! connection, sent in chunks; a table's secondary indexes and its own foreign keys are
 //! dropped before its first rows and made again from the catalog's own definitions
 //! (`pg_get_indexdef`, `pg_get_constraintdef`; a key is validated by one join) before the next raw
 //! statement or the COMMIT, inside the same transaction, so a failed seeding leaves the
 //! schema as it was and a committed one has exactly the schema its migrations made.
 
-use std::fmt::Write as _;
-
+use sea_orm::sea_query::OptionEnum;
+use sea_orm::sqlx::postgres::PgArgumentBuffer;
 use sea_orm::sqlx::{self, PgConnection, Row as _};
 use sea_orm::{DbErr, Statement, Value};
 
-use super::encode::{Encoded, Fraction, Timestamp};
+use super::encode::Encoded;
 use super::{Batch, arguments, db_err};
 use crate::options::Profile;
 
@@ -101,16 +101,18 @@ pub(crate) async fn finish(conn: &mut PgConnection, restore: Restore) -> Result<
 }
 
 pub(crate) async fn write(conn: &mut PgConnection, batch: Batch, _restore: &Restore) -> Result<(), DbErr> {
-    let Encoded::Copy(text) = batch.data else {
+    let Encoded::Copy { tuples, .. } = batch.data else {
         return Err(DbErr::Custom(format!("a batch of {} was not encoded for PostgreSQL", batch.table)));
     };
     let columns: Vec<String> = batch.columns.iter().map(|c| format!("\"{c}\"")).collect();
-    let sql = format!("COPY \"{}\" ({}) FROM STDIN", batch.table, columns.join(", "));
+    let sql = format!("COPY \"{}\" ({}) FROM STDIN (FORMAT binary)", batch.table, columns.join(", "));
     let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err)?;
-    // COPY's data messages need not end at a row: the server joins them.
-    for chunk in text.as_bytes().chunks(CHUNK) {
+    // COPY's data messages need not end at a tuple: the server joins them.
+    copy.send(HEADER).await.map_err(db_err)?;
+    for chunk in tuples.chunks(CHUNK) {
         copy.send(chunk).await.map_err(db_err)?;
     }
+    copy.send(TRAILER).await.map_err(db_err)?;
     copy.finish().await.map_err(db_err)?;
     Ok(())
 }
@@ -124,137 +126,216 @@ pub(crate) async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result
     Ok(())
 }
 
-/// `value` in COPY's text format: `\N` for NULL, backslash escapes for the characters COPY
-/// gives a meaning (backslash, tab, newline, carriage return).
-pub(crate) fn text(buf: &mut String, value: &Value) -> Result<(), String> {
-    fn escaped(buf: &mut String, s: &str) {
-        for c in s.chars() {
-            match c {
-                '\\' => buf.push_str("\\\\"),
-                '\t' => buf.push_str("\\t"),
-                '\n' => buf.push_str("\\n"),
-                '\r' => buf.push_str("\\r"),
-                c => buf.push(c),
-            }
-        }
+/// What opens a binary `COPY`'s data: the signature, no flags, no header extension.
+const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// What ends it: a tuple of -1 fields.
+const TRAILER: &[u8] = &(-1i16).to_be_bytes();
+
+/// Seconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00:00 UTC).
+const PG_EPOCH_SECS: i64 = 946_684_800;
+
+/// Appends `value` as a field of binary `COPY`: its length (-1 for NULL), then the bytes the
+/// column type's receive function reads, those of a bound parameter. The server parses
+/// nothing: text `COPY` spent as long again turning timestamps, numerics and UUIDs back from
+/// their spelling (docs/performance.md). `jsonb`: the column is `jsonb` (a version byte
+/// before the text), not `json`.
+///
+/// An integer goes in at its own width, as the entity's column type has it (`i16` a
+/// `smallint`, `i32` an `integer`, `i64` a `bigint`), and a timestamp, with or without time
+/// zone, as microseconds since 2000 of its UTC reading, the fraction below a microsecond cut
+/// off as text `COPY` read it: the same stored values, and digests, as before.
+pub(crate) fn field(buf: &mut PgArgumentBuffer, value: &Value, jsonb: bool) -> Result<(), String> {
+    fn put(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<(), String> {
+        let len = i32::try_from(bytes.len()).map_err(|_| "a value too long for COPY".to_owned())?;
+        buf.extend_from_slice(&len.to_be_bytes());
+        buf.extend_from_slice(bytes);
+        Ok(())
     }
-    fn float(buf: &mut String, x: f64) {
-        if x.is_nan() {
-            buf.push_str("NaN");
-        } else if x.is_infinite() {
-            buf.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-        } else {
-            let _ = write!(buf, "{x}");
-        }
+    fn micros(t: &chrono::NaiveDateTime) -> i64 {
+        use chrono::Timelike as _;
+        (t.and_utc().timestamp() - PG_EPOCH_SECS) * 1_000_000 + i64::from(t.nanosecond() / 1_000)
     }
-    macro_rules! plain {
-        ($x:expr) => {
-            match $x {
-                Some(x) => {
-                    let _ = write!(buf, "{x}");
-                }
-                None => buf.push_str("\\N"),
-            }
-        };
-    }
+    let Some(value) = non_null(value) else {
+        buf.extend_from_slice(&(-1i32).to_be_bytes());
+        return Ok(());
+    };
     match value {
-        Value::Bool(b) => buf.push_str(match b {
-            Some(true) => "t",
-            Some(false) => "f",
-            None => "\\N",
-        }),
-        Value::TinyInt(x) => plain!(x),
-        Value::SmallInt(x) => plain!(x),
-        Value::Int(x) => plain!(x),
-        Value::BigInt(x) => plain!(x),
-        Value::TinyUnsigned(x) => plain!(x),
-        Value::SmallUnsigned(x) => plain!(x),
-        Value::Unsigned(x) => plain!(x),
-        Value::BigUnsigned(x) => plain!(x),
-        Value::Float(x) => match x {
-            Some(x) => float(buf, *x as f64),
-            None => buf.push_str("\\N"),
-        },
-        Value::Double(x) => match x {
-            Some(x) => float(buf, *x),
-            None => buf.push_str("\\N"),
-        },
-        Value::Uuid(x) => plain!(x.map(|u| u.hyphenated())),
-        Value::Decimal(x) => plain!(x),
-        Value::String(s) => match s {
-            Some(s) => escaped(buf, s),
-            None => buf.push_str("\\N"),
-        },
-        Value::Char(c) => match c {
-            Some(c) => escaped(buf, c.encode_utf8(&mut [0; 4])),
-            None => buf.push_str("\\N"),
-        },
-        Value::Json(j) => match j {
-            Some(j) => escaped(buf, &j.to_string()),
-            None => buf.push_str("\\N"),
-        },
-        Value::ChronoDateTimeUtc(t) => match t {
-            Some(t) => match Timestamp::new(&t.naive_utc(), b' ', Fraction::Micros) {
-                Some(s) => {
-                    buf.push_str(s.as_str());
-                    buf.push_str("+00");
-                }
-                None => {
-                    let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
-                }
-            },
-            None => buf.push_str("\\N"),
-        },
-        Value::ChronoDateTime(t) => plain!(t.map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f"))),
-        Value::ChronoDate(d) => plain!(d.map(|d| d.format("%Y-%m-%d"))),
-        Value::ChronoTime(t) => plain!(t.map(|t| t.format("%H:%M:%S%.6f"))),
-        Value::Bytes(b) => match b {
-            Some(b) => {
-                buf.push_str("\\\\x");
-                for byte in b {
-                    let _ = write!(buf, "{byte:02x}");
-                }
+        Value::Bool(Some(b)) => put(buf, &[u8::from(*b)]),
+        Value::TinyInt(Some(x)) => put(buf, &i16::from(*x).to_be_bytes()),
+        Value::SmallInt(Some(x)) => put(buf, &x.to_be_bytes()),
+        Value::Int(Some(x)) => put(buf, &x.to_be_bytes()),
+        Value::BigInt(Some(x)) => put(buf, &x.to_be_bytes()),
+        Value::TinyUnsigned(Some(x)) => put(buf, &i16::from(*x).to_be_bytes()),
+        Value::SmallUnsigned(Some(x)) => put(buf, &i32::from(*x).to_be_bytes()),
+        Value::Unsigned(Some(x)) => put(buf, &i64::from(*x).to_be_bytes()),
+        Value::BigUnsigned(Some(x)) => {
+            let x = i64::try_from(*x).map_err(|_| format!("{x} does not fit a bigint"))?;
+            put(buf, &x.to_be_bytes())
+        }
+        Value::Float(Some(x)) => put(buf, &x.to_be_bytes()),
+        Value::Double(Some(x)) => put(buf, &x.to_be_bytes()),
+        Value::Uuid(Some(u)) => put(buf, u.as_bytes()),
+        Value::String(Some(s)) => put(buf, s.as_bytes()),
+        Value::Char(Some(c)) => put(buf, c.encode_utf8(&mut [0; 4]).as_bytes()),
+        Value::Enum(OptionEnum::Some(e)) => put(buf, e.value.as_bytes()),
+        Value::Bytes(Some(b)) => put(buf, b),
+        Value::ChronoDateTimeUtc(Some(t)) => put(buf, &micros(&t.naive_utc()).to_be_bytes()),
+        Value::ChronoDateTime(Some(t)) => put(buf, &micros(t).to_be_bytes()),
+        Value::ChronoDate(Some(d)) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+            let days = i32::try_from((*d - epoch).num_days()).map_err(|_| format!("{d} is out of range"))?;
+            put(buf, &days.to_be_bytes())
+        }
+        Value::ChronoTime(Some(t)) => {
+            use chrono::Timelike as _;
+            let us = i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000);
+            put(buf, &us.to_be_bytes())
+        }
+        // Written in place, its length filled in after.
+        Value::Json(Some(j)) => {
+            let at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            if jsonb {
+                buf.push(1);
             }
-            None => buf.push_str("\\N"),
-        },
-        other => return Err(format!("COPY has no text form here for {other:?}")),
+            serde_json::to_writer(&mut **buf, j).map_err(|e| e.to_string())?;
+            patch_len(buf, at)
+        }
+        // sqlx's own binary numeric: digits in base 10,000, the scale as the value has it.
+        Value::Decimal(Some(d)) => {
+            let at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            match sqlx::Encode::<sqlx::Postgres>::encode_by_ref(d, buf).map_err(|e| e.to_string())? {
+                sqlx::encode::IsNull::No => patch_len(buf, at),
+                sqlx::encode::IsNull::Yes => Err(format!("sqlx spelled {d} as NULL")),
+            }
+        }
+        other => Err(format!("COPY has no binary form here for {other:?}")),
     }
+}
+
+/// `value`, unless it is a NULL of any type.
+fn non_null(value: &Value) -> Option<&Value> {
+    let null = match value {
+        Value::Enum(e) => matches!(e, OptionEnum::None(_)),
+        Value::Bool(None)
+        | Value::TinyInt(None)
+        | Value::SmallInt(None)
+        | Value::Int(None)
+        | Value::BigInt(None)
+        | Value::TinyUnsigned(None)
+        | Value::SmallUnsigned(None)
+        | Value::Unsigned(None)
+        | Value::BigUnsigned(None)
+        | Value::Float(None)
+        | Value::Double(None)
+        | Value::Uuid(None)
+        | Value::String(None)
+        | Value::Char(None)
+        | Value::Bytes(None)
+        | Value::Json(None)
+        | Value::Decimal(None)
+        | Value::ChronoDateTimeUtc(None)
+        | Value::ChronoDateTime(None)
+        | Value::ChronoDate(None)
+        | Value::ChronoTime(None) => true,
+        _ => false,
+    };
+    (!null).then_some(value)
+}
+
+/// Writes the length of the field whose 4-byte length starts at `at` and runs to the end.
+fn patch_len(buf: &mut [u8], at: usize) -> Result<(), String> {
+    let len = i32::try_from(buf.len() - at - 4).map_err(|_| "a value too long for COPY".to_owned())?;
+    buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
     Ok(())
+}
+
+/// Where the first `rows` tuples of `tuples` end, or `None` when it holds fewer (or is cut
+/// short).
+pub(crate) fn tuples_end(tuples: &[u8], rows: usize) -> Option<usize> {
+    let read = |at: usize, n: usize| tuples.get(at..at + n);
+    let mut at = 0;
+    for _ in 0..rows {
+        let fields = i16::from_be_bytes(read(at, 2)?.try_into().ok()?);
+        at += 2;
+        for _ in 0..fields {
+            let len = i32::from_be_bytes(read(at, 4)?.try_into().ok()?);
+            at += 4;
+            if len > 0 {
+                read(at, len as usize)?;
+                at += len as usize;
+            }
+        }
+    }
+    Some(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(values: &[Value]) -> String {
-        let mut buf = String::new();
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                buf.push('\t');
+    /// `value` as a field of binary COPY, its length first.
+    fn check(value: Value, jsonb: bool, expected: &[u8]) {
+        let mut buf = PgArgumentBuffer::default();
+        field(&mut buf, &value, jsonb).unwrap();
+        assert_eq!(&buf[..], expected, "{value:?} as a field of binary COPY");
+    }
+
+    /// A field of `bytes`, its length first.
+    fn len_and(bytes: &[u8]) -> Vec<u8> {
+        [&(bytes.len() as i32).to_be_bytes()[..], bytes].concat()
+    }
+
+    #[test]
+    fn binary_fields_are_a_length_then_the_bytes_a_bound_parameter_carries() {
+        check(Value::String(None), false, &[0xff, 0xff, 0xff, 0xff]);
+        check(Value::Decimal(None), false, &[0xff, 0xff, 0xff, 0xff]);
+        check(Value::from(true), false, &len_and(&[1]));
+        check(Value::from(-2i16), false, &len_and(&[0xff, 0xfe]));
+        check(Value::from(258i32), false, &len_and(&[0, 0, 1, 2]));
+        check(Value::from(-1i64), false, &len_and(&[0xff; 8]));
+        check(Value::from(0.5f64), false, &len_and(&0.5f64.to_be_bytes()));
+        check(Value::from("tab\tand\nnew line"), false, &len_and(b"tab\tand\nnew line"));
+        let id = sea_orm::prelude::Uuid::from_bytes([7; 16]);
+        check(Value::from(id), false, &len_and(&[7; 16]));
+        check(Value::from(serde_json::json!({"k": 1})), false, &len_and(b"{\"k\":1}"));
+        check(Value::from(serde_json::json!({"k": 1})), true, &len_and(b"\x01{\"k\":1}"));
+        // 1234.50: two digits in base 10,000 (1234, 5000), the first of weight 0, positive,
+        // shown with 2 decimals.
+        let d = sea_orm::prelude::Decimal::new(123_450, 2);
+        check(Value::from(d), false, &len_and(&[0, 2, 0, 0, 0, 0, 0, 2, 0x04, 0xd2, 0x13, 0x88]));
+    }
+
+    #[test]
+    fn timestamps_are_microseconds_since_2000_cut_below_the_microsecond() {
+        use chrono::TimeZone as _;
+        let at = |secs, nanos| chrono::Utc.timestamp_opt(secs, nanos).unwrap();
+        let micros = |us: i64| len_and(&us.to_be_bytes());
+        check(Value::from(at(PG_EPOCH_SECS, 0)), false, &micros(0));
+        check(Value::from(at(PG_EPOCH_SECS + 1, 2_999)), false, &micros(1_000_002));
+        // Before 2000 the cut goes down, as text COPY read `.000000` of 23:59:59.0000009.
+        check(Value::from(at(PG_EPOCH_SECS - 1, 900)), false, &micros(-1_000_000));
+        check(Value::from(at(PG_EPOCH_SECS - 1, 900).naive_utc()), false, &micros(-1_000_000));
+        let day = chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        check(Value::from(day), false, &len_and(&(-1i32).to_be_bytes()));
+    }
+
+    #[test]
+    fn tuples_end_after_each_rows_fields_null_or_not() {
+        let mut buf = PgArgumentBuffer::default();
+        for row in [[Value::from(1i32), Value::String(None)], [Value::from(2i32), Value::from("two")]] {
+            buf.extend_from_slice(&2i16.to_be_bytes());
+            for v in &row {
+                field(&mut buf, v, false).unwrap();
             }
-            text(&mut buf, v).unwrap();
         }
-        buf
-    }
-
-    #[test]
-    fn copy_text_escapes_what_copy_reads_specially() {
-        assert_eq!(
-            line(&[
-                Value::from("a\tb\nc\\d\re"),
-                Value::String(None),
-                Value::from(true),
-                Value::from(serde_json::json!({"k": "v\n"})),
-                Value::from(vec![0u8, 255]),
-            ]),
-            "a\\tb\\nc\\\\d\\re\t\\N\tt\t{\"k\":\"v\\\\n\"}\t\\\\x00ff"
-        );
-    }
-
-    #[test]
-    fn copy_text_spells_times_in_utc_to_the_microsecond() {
-        use chrono::TimeZone;
-        let t = chrono::Utc.timestamp_opt(1_700_000_000, 123_456_000).unwrap();
-        assert_eq!(line(&[Value::from(t)]), "2023-11-14 22:13:20.123456+00");
+        let first = 2 + (4 + 4) + 4;
+        assert_eq!(tuples_end(&buf, 0), Some(0));
+        assert_eq!(tuples_end(&buf, 1), Some(first));
+        assert_eq!(tuples_end(&buf, 2), Some(buf.len()));
+        assert_eq!(tuples_end(&buf, 3), None, "a third row in a batch of two");
+        assert_eq!(tuples_end(&buf[..buf.len() - 1], 2), None, "a row cut short");
     }
 }

@@ -315,3 +315,31 @@ async fn every_kind_of_value_reads_back_as_written_through_each_bulk_path(backen
         assert_eq!(back.len(), rows.len(), "{backend:?} at {profile:?}: rows read back");
     }
 }
+
+/// PostgreSQL drops a table's primary key for its load, unless something other than a
+/// foreign key of the domain depends on it: a view grouped by the key (which PostgreSQL lets
+/// select the table's other columns) keeps it, and the seeding goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_that_leans_on_a_primary_key_keeps_it_through_the_load() {
+    let t = TestDb::new(Backend::Postgres).await;
+    assert_success(&t.seedbed(&["migrate", "up", "--domain", "raffle"]));
+    let db = t.connect("raffle").await;
+    db.execute_unprepared(
+        "CREATE VIEW seedbed_test_spend AS SELECT u.id, u.email, SUM(t.amount) AS spent \
+         FROM users u JOIN transactions t ON t.user_id = u.id GROUP BY u.id",
+    )
+    .await
+    .unwrap();
+    let out = t.seedbed(&["seed", "--profile", "dev", "--scale", "0.05", "--domain", "raffle"]);
+    assert_success(&out);
+    let rows = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM seedbed_test_spend",
+        ))
+        .await
+        .unwrap()
+        .and_then(|row| row.try_get::<i64>("", "n").ok());
+    assert!(rows.is_some_and(|n| n > 0), "the view reads the seeded rows: {rows:?}");
+    db.execute_unprepared("DROP VIEW seedbed_test_spend").await.unwrap();
+}

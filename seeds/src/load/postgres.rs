@@ -1,5 +1,6 @@
 //! PostgreSQL: each batch goes in by `COPY … FROM STDIN` (binary format) on the seeding's
-//! connection, sent in chunks; a table's secondary indexes and its own foreign keys are
+//! connection, sent in chunks; a table's secondary indexes, its own foreign keys and its
+//! primary key and unique constraints (with the foreign keys that refer to them) are
 //! dropped before its first rows and made again from the catalog's own definitions
 //! (`pg_get_indexdef`, `pg_get_constraintdef`; a key is validated by one join) before the next raw
 //! statement or the COMMIT, inside the same transaction, so a failed seeding leaves the
@@ -49,6 +50,32 @@ const SECONDARY_INDEXES: &str = "SELECT quote_ident(n.nspname) || '.' || quote_i
 const FOREIGN_KEYS: &str = "SELECT quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c \
      WHERE c.conrelid = to_regclass(quote_ident($1)) AND c.contype = 'f' ORDER BY c.conname";
 
+/// A table's primary key and unique constraints that nothing depends on but foreign keys of
+/// tables in its own schema (name, definition, plain name): those are dropped with them and
+/// made again after. A view that leans on a primary key (a `GROUP BY` on it), or a foreign
+/// key from elsewhere, keeps the key in place.
+const KEYS: &str = "SELECT quote_ident(c.conname), pg_get_constraintdef(c.oid), c.conname::text \
+     FROM pg_constraint c \
+     WHERE c.conrelid = to_regclass(quote_ident($1)) AND c.contype IN ('p', 'u') \
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+         WHERE ((d.refclassid = 'pg_constraint'::regclass AND d.refobjid = c.oid) \
+             OR (d.refclassid = 'pg_class'::regclass AND d.refobjid = c.conindid)) \
+           AND NOT (d.classid = 'pg_class'::regclass AND d.objid = c.conindid) \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint f JOIN pg_class r ON r.oid = f.conrelid \
+             WHERE d.classid = 'pg_constraint'::regclass AND f.oid = d.objid AND f.contype = 'f' \
+               AND r.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = c.conrelid))) \
+     ORDER BY c.conname";
+
+/// The foreign keys of other tables that refer to the keys named `$2` of table `$1`
+/// (qualified table, name, definition).
+const REFERRERS: &str = "SELECT quote_ident(n.nspname) || '.' || quote_ident(r.relname), quote_ident(f.conname), \
+         pg_get_constraintdef(f.oid) \
+     FROM pg_constraint f JOIN pg_class r ON r.oid = f.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace \
+     WHERE f.contype = 'f' AND f.confrelid = to_regclass(quote_ident($1)) AND f.conrelid <> f.confrelid \
+       AND f.conindid IN (SELECT k.conindid FROM pg_constraint k \
+                          WHERE k.conrelid = f.confrelid AND k.conname = ANY($2)) \
+     ORDER BY 1, 2";
+
 pub(crate) async fn prepare(
     conn: &mut PgConnection,
     tables: &[&'static str],
@@ -63,14 +90,47 @@ pub(crate) async fn prepare(
         // committed domain has exactly the schema its migrations made, every key validated.
         let drop_index = |name: &str| format!("DROP INDEX {name}");
         let make_index = |_: &str, definition: &str| definition.to_owned();
-        restore.remake.extend(drop_listed(conn, SECONDARY_INDEXES, table, drop_index, make_index).await?);
-        let drop_key = |name: &str| format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}");
-        let add_key = |name: &str, definition: &str| {
+        let indexes = drop_listed(conn, SECONDARY_INDEXES, table, drop_index, make_index).await?;
+        let drop_constraint = |name: &str| format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}");
+        let add_constraint = |name: &str, definition: &str| {
             format!("ALTER TABLE \"{table}\" ADD CONSTRAINT {name} {definition}")
         };
-        restore.remake.extend(drop_listed(conn, FOREIGN_KEYS, table, drop_key, add_key).await?);
+        let own_foreign_keys =
+            drop_listed(conn, FOREIGN_KEYS, table, drop_constraint, add_constraint).await?;
+        // The primary key too: a random key (a UUID) maintained row by row took COPY twice as
+        // long as the rows alone and one sorted build after (docs/performance.md). The
+        // foreign keys that refer to it go first, and come back last, validated.
+        let (keys, referrers) = drop_keys(conn, table).await?;
+        restore.remake.extend(keys.into_iter().chain(indexes).chain(own_foreign_keys).chain(referrers));
     }
     Ok(restore)
+}
+
+/// Drops `table`'s primary key and unique constraints ([`KEYS`]) and, first, the foreign keys
+/// of other tables that refer to them; returns the statements that make the keys again and,
+/// apart, those that make the foreign keys again (to run once every key is back).
+async fn drop_keys(conn: &mut PgConnection, table: &str) -> Result<(Vec<String>, Vec<String>), DbErr> {
+    let keys: Vec<(String, String, String)> =
+        sqlx::query_as(KEYS).bind(table).fetch_all(&mut *conn).await.map_err(db_err)?;
+    if keys.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let names: Vec<&str> = keys.iter().map(|(_, _, plain)| plain.as_str()).collect();
+    let referrers: Vec<(String, String, String)> =
+        sqlx::query_as(REFERRERS).bind(table).bind(&names).fetch_all(&mut *conn).await.map_err(db_err)?;
+    let mut remake_referrers = Vec::with_capacity(referrers.len());
+    for (child, name, definition) in referrers {
+        let drop = format!("ALTER TABLE {child} DROP CONSTRAINT {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut *conn).await.map_err(db_err)?;
+        remake_referrers.push(format!("ALTER TABLE {child} ADD CONSTRAINT {name} {definition}"));
+    }
+    let mut remake_keys = Vec::with_capacity(keys.len());
+    for (name, definition, _) in keys {
+        let drop = format!("ALTER TABLE \"{table}\" DROP CONSTRAINT {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut *conn).await.map_err(db_err)?;
+        remake_keys.push(format!("ALTER TABLE \"{table}\" ADD CONSTRAINT {name} {definition}"));
+    }
+    Ok((remake_keys, remake_referrers))
 }
 
 /// Drops each object `catalog` lists for `table` (rows of name and definition) with the

@@ -56,7 +56,7 @@ impl Columns {
 #[derive(Debug)]
 pub enum Encoded {
     /// PostgreSQL: the tuples of a binary `COPY … FROM STDIN`, without its header and
-    /// trailer ([`super::postgres`]): each a field count, then each field's length and bytes.
+    /// trailer (`load/postgres.rs`): each a field count, then each field's length and bytes.
     Copy { tuples: PgArgumentBuffer, jsonb: Arc<[bool]> },
     /// MariaDB/MySQL: the parameters of one multi-row INSERT, row after row.
     MySql(MySqlArguments),

@@ -216,10 +216,10 @@ pub(crate) fn field(buf: &mut PgArgumentBuffer, value: &Value, jsonb: bool) -> R
         use chrono::Timelike as _;
         (t.and_utc().timestamp() - PG_EPOCH_SECS) * 1_000_000 + i64::from(t.nanosecond() / 1_000)
     }
-    let Some(value) = non_null(value) else {
+    if !value.is_some() {
         buf.extend_from_slice(&(-1i32).to_be_bytes());
         return Ok(());
-    };
+    }
     match value {
         Value::Bool(Some(b)) => put(buf, &[u8::from(*b)]),
         Value::TinyInt(Some(x)) => put(buf, &i16::from(*x).to_be_bytes()),
@@ -273,36 +273,6 @@ pub(crate) fn field(buf: &mut PgArgumentBuffer, value: &Value, jsonb: bool) -> R
         }
         other => Err(format!("COPY has no binary form here for {other:?}")),
     }
-}
-
-/// `value`, unless it is a NULL of any type.
-fn non_null(value: &Value) -> Option<&Value> {
-    let null = match value {
-        Value::Enum(e) => matches!(e, OptionEnum::None(_)),
-        Value::Bool(None)
-        | Value::TinyInt(None)
-        | Value::SmallInt(None)
-        | Value::Int(None)
-        | Value::BigInt(None)
-        | Value::TinyUnsigned(None)
-        | Value::SmallUnsigned(None)
-        | Value::Unsigned(None)
-        | Value::BigUnsigned(None)
-        | Value::Float(None)
-        | Value::Double(None)
-        | Value::Uuid(None)
-        | Value::String(None)
-        | Value::Char(None)
-        | Value::Bytes(None)
-        | Value::Json(None)
-        | Value::Decimal(None)
-        | Value::ChronoDateTimeUtc(None)
-        | Value::ChronoDateTime(None)
-        | Value::ChronoDate(None)
-        | Value::ChronoTime(None) => true,
-        _ => false,
-    };
-    (!null).then_some(value)
 }
 
 /// Writes the length of the field whose 4-byte length starts at `at` and runs to the end.

@@ -43,7 +43,8 @@ impl Columns {
     }
 
     /// `width` columns, none of them `jsonb`.
-    pub fn plain(width: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn plain(width: usize) -> Self {
         Columns { jsonb: vec![false; width].into() }
     }
 
@@ -138,7 +139,7 @@ impl Encoded {
                 tuples.drain(..end);
             }
             Encoded::LoadData(buf) => {
-                // As in `COPY` text, a raw newline only ever ends a row.
+                // Values spell a newline `\n`: a raw newline only ever ends a row.
                 let end =
                     buf.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(rows - 1).map(|(at, _)| at + 1);
                 let end = end.ok_or_else(|| format!("a batch of fewer than {rows} rows"))?;

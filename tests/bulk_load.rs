@@ -146,7 +146,7 @@ async fn each_backend_writes_through_its_bulk_path(backend: Backend) {
         let db = db.clone();
         async move {
             let chunked = chunking.is_some();
-            let writer = Writer::begin(&db, seedbed_seeds::Profile::Dev, chunking, None).await.unwrap();
+            let writer = Writer::begin(&db, seedbed_seeds::Profile::Dev, chunking, None, true).await.unwrap();
             let encoding = writer.encoding();
             writer.rollback().await.unwrap();
             assert_eq!(encoding, expected, "{backend:?}, in chunks: {chunked}");
@@ -294,7 +294,7 @@ async fn every_kind_of_value_reads_back_as_written_through_each_bulk_path(backen
     // Dev writes straight into the table, Large through MariaDB's staging table.
     for profile in [seedbed_seeds::Profile::Dev, seedbed_seeds::Profile::Large] {
         kinds::Entity::delete_many().exec(&db).await.unwrap();
-        let mut writer = Writer::begin(&db, profile, None, None).await.unwrap();
+        let mut writer = Writer::begin(&db, profile, None, None, true).await.unwrap();
         let (out, ops) = channel();
         let mut sink = Sink::<kinds::Entity>::new(writer.encoding());
         let generate = async {
@@ -342,4 +342,113 @@ async fn a_view_that_leans_on_a_primary_key_keeps_it_through_the_load() {
         .and_then(|row| row.try_get::<i64>("", "n").ok());
     assert!(rows.is_some_and(|n| n > 0), "the view reads the seeded rows: {rows:?}");
     db.execute_unprepared("DROP VIEW seedbed_test_spend").await.unwrap();
+}
+
+/// MariaDB's bulk load switches InnoDB's statistics recalculation off for its tables (see
+/// `seedbed_seeds::load::recalc`), listing them first. Killed outright in the middle, it
+/// leaves them switched off and listed; a reading command says so, the next seeding switches
+/// them back (and says so), and a table whose migrations set the option is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_load_leaves_its_tables_listed_and_the_next_seeding_switches_them_back() {
+    use seedbed_seeds::load::recalc;
+
+    let t = TestDb::new(Backend::MySql).await;
+    assert_success(&t.seedbed(&["migrate", "up", "--domain", "draw"]));
+    let db = t.connect("draw").await;
+    // A migration's own choice, which no seeding may undo.
+    db.execute_unprepared("ALTER TABLE plans STATS_AUTO_RECALC = 0").await.unwrap();
+    let switched_off = async || -> Vec<String> {
+        let sql = "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+                   AND LOWER(CREATE_OPTIONS) LIKE '%stats_auto_recalc=0%' ORDER BY TABLE_NAME";
+        let rows =
+            db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        let mut tables: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+        tables.sort();
+        tables
+    };
+    let everything_but_plans: Vec<String> = {
+        let mut all: Vec<String> = domains()
+            .iter()
+            .find(|d| d.name == "draw")
+            .unwrap()
+            .seeder
+            .tables()
+            .iter()
+            .map(|t| t.name().to_owned())
+            .filter(|t| t != "plans")
+            .collect();
+        all.sort();
+        all
+    };
+
+    // kill -9 once every table is switched off (just before the transaction begins).
+    let mut child = t
+        .command(&["seed", "--domain", "draw", "--profile", "large", "--scale", "0.2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while recalc::paused(&db).await.unwrap() != everything_but_plans
+        || switched_off().await.len() != everything_but_plans.len() + 1
+    {
+        if let Ok(Some(_)) = child.try_wait() {
+            panic!(
+                "the seeding ended before its tables were seen switched off\n{}",
+                show(&child.wait_with_output().unwrap())
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no table was switched off in 60 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let killed = child.wait_with_output().unwrap();
+    let mut left: Vec<String> = switched_off().await;
+    left.retain(|t| t != "plans");
+    assert_eq!(left, everything_but_plans, "after the kill\n{}", show(&killed));
+
+    // A reader says what it found (once the server has seen the holder's connection go).
+    let note = format!("switched off on {} table(s)", everything_but_plans.len());
+    let started = std::time::Instant::now();
+    loop {
+        let out = t.seedbed(&["check", "--domain", "draw"]);
+        if String::from_utf8_lossy(&out.stderr).contains(&note) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "`check` never said {note:?}\n{}",
+            show(&out)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        recalc::paused(&db).await.unwrap(),
+        everything_but_plans,
+        "a reading command changed the list"
+    );
+
+    // The next seeding switches them back and says so; plans keeps its own setting.
+    let out = t.seedbed(&["seed", "--domain", "draw", "--profile", "tiny"]);
+    assert_success(&out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&note) && said.contains("switched back on"),
+        "the seeding did not say what it found\n{}",
+        show(&out)
+    );
+    assert_eq!(switched_off().await, ["plans"], "after the next seeding");
+    assert!(recalc::paused(&db).await.unwrap().is_empty(), "the list outlived the repair");
+    assert!(
+        !seedbed_core::introspect::table_exists(&db, seedbed_core::PAUSED_STATS_TABLE).await.unwrap(),
+        "the list's table outlived the repair"
+    );
+    db.execute_unprepared("ALTER TABLE plans STATS_AUTO_RECALC = DEFAULT").await.unwrap();
+    let out = t.seedbed(&["migrate", "drift", "--domain", "draw"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "after the repair the schema differs from its migrations\n{}",
+        show(&out)
+    );
 }

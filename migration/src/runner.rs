@@ -1144,6 +1144,10 @@ pub(crate) async fn drop_statements(db: &DatabaseConnection) -> Result<Vec<Strin
     if seedbed_core::introspect::table_exists(db, seedbed_core::SEED_STATE_TABLE).await? {
         tables.push(q(seedbed_core::SEED_STATE_TABLE));
     }
+    // A killed bulk load's list of paused tables names tables that are going.
+    if seedbed_core::introspect::table_exists(db, seedbed_core::PAUSED_STATS_TABLE).await? {
+        tables.push(q(seedbed_core::PAUSED_STATS_TABLE));
+    }
     let mut out = Vec::new();
     if backend == DbBackend::Postgres {
         if !views.is_empty() {

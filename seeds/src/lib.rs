@@ -381,7 +381,7 @@ pub async fn seed_until(
     // `--truncate` replaces an incomplete seeding.
     let clear_state = (chunking.is_some() || found.is_some()).then_some(domain);
     let chunked = chunking.is_some();
-    let writer = Writer::begin(db, opts.profile, chunking, clear_state).await.map_err(failed)?;
+    let writer = Writer::begin(db, opts.profile, chunking, clear_state, true).await.map_err(failed)?;
     let job = Job {
         opts,
         truncate,

@@ -355,7 +355,7 @@ async fn write_shard(part: Part<'_>, stop: impl Future<Output = ()>) -> Result<(
     let rows = chunk_rows.filter(|n| *n > 0);
     let record = Recorded { chunk_rows: rows.unwrap_or(0), ..rec.clone() };
     let chunking = Chunking { key, rows: rows.unwrap_or(u64::MAX), record, skip: rec.done.clone() };
-    let mut writer = Writer::begin(db, opts.profile, Some(chunking), None).await.map_err(failed)?;
+    let mut writer = Writer::begin(db, opts.profile, Some(chunking), None, false).await.map_err(failed)?;
     writer.record_complete();
     let job = Job {
         opts,
@@ -384,7 +384,8 @@ async fn finish(
         attempt += 1;
         let result = async {
             let failed = |cause: DbErr| SeedError::Db { domain: domain.to_owned(), cause };
-            let mut writer = Writer::begin(db, opts.profile, None, Some(domain)).await.map_err(failed)?;
+            let mut writer =
+                Writer::begin(db, opts.profile, None, Some(domain), false).await.map_err(failed)?;
             if db.get_database_backend() == DbBackend::MySql {
                 // On a Galera node, read what the whole cluster committed; elsewhere ignored.
                 let _ = writer.session("SET SESSION wsrep_sync_wait = 1").await;

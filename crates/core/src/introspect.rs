@@ -36,6 +36,11 @@ pub struct Table {
     pub indexes: BTreeMap<String, Index>,
     pub foreign_keys: BTreeSet<ForeignKey>,
     pub checks: BTreeSet<Check>,
+    /// How the engine keeps the table's statistics, where a table sets it itself: MariaDB's
+    /// and MySQL's `stats_*` table options as `name=value` (a seeding switches
+    /// `stats_auto_recalc` off for its load, and must leave it as the migrations made it).
+    /// Empty on the other backends.
+    pub options: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +80,8 @@ pub struct Check {
 
 impl Snapshot {
     /// Reads the namespace `db` is connected to, leaving out the lease lock's table
-    /// ([`crate::LOCK_TABLE`]) and a chunked seeding's progress ([`crate::SEED_STATE_TABLE`]):
+    /// ([`crate::LOCK_TABLE`]), a chunked seeding's progress ([`crate::SEED_STATE_TABLE`]) and a
+    /// bulk load's list of paused statistics ([`crate::PAUSED_STATS_TABLE`]):
     /// they are seedbed's bookkeeping, made by whichever command first needed them, not a
     /// part of the schema the migrations make (so drift and the schema comparisons never see
     /// them).
@@ -85,7 +91,10 @@ impl Snapshot {
             Backend::MySql => read_mysql(db).await,
             Backend::Sqlite => read_sqlite(db).await,
         }?;
-        Ok(snapshot.without(crate::LOCK_TABLE).without(crate::SEED_STATE_TABLE))
+        Ok(snapshot
+            .without(crate::LOCK_TABLE)
+            .without(crate::SEED_STATE_TABLE)
+            .without(crate::PAUSED_STATS_TABLE))
     }
 
     /// Base tables only, by name.
@@ -196,6 +205,9 @@ impl Table {
         for ck in got.checks.difference(&self.checks) {
             out.push(format!("{t}: check added or changed: {ck:?}"));
         }
+        if self.options != got.options {
+            out.push(format!("{t}: table options changed from {:?} to {:?}", self.options, got.options));
+        }
     }
 }
 
@@ -230,6 +242,7 @@ fn empty_table(kind: Kind) -> Table {
         indexes: BTreeMap::new(),
         foreign_keys: BTreeSet::new(),
         checks: BTreeSet::new(),
+        options: BTreeSet::new(),
     }
 }
 
@@ -335,17 +348,30 @@ fn canonical_pg_check(expr: &str) -> String {
     expr.replace("::character varying::text", "::character varying").replace("]::text[]", "]")
 }
 
+/// The `stats_*` options among a MariaDB/MySQL table's `CREATE_OPTIONS` (`stats_auto_recalc=0
+/// row_format=…`), lower-cased.
+fn stats_options(create_options: &str) -> BTreeSet<String> {
+    create_options
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .filter(|o| o.starts_with("stats_"))
+        .collect()
+}
+
 async fn read_mysql(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
     let mut tables = BTreeMap::new();
     for row in query(
         db,
-        "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR) FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE()",
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR), CAST(CREATE_OPTIONS AS CHAR) \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
     )
     .await?
     {
         let kind = if get::<String>(&row, 1)? == "VIEW" { Kind::View } else { Kind::Table };
-        tables.insert(get::<String>(&row, 0)?, empty_table(kind));
+        let mut table = empty_table(kind);
+        let options: Option<String> = get(&row, 2)?;
+        table.options = stats_options(options.as_deref().unwrap_or(""));
+        tables.insert(get::<String>(&row, 0)?, table);
     }
     for row in query(
         db,
@@ -527,4 +553,18 @@ async fn read_sqlite(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
 fn partial_index_predicate(sql: &str) -> Option<String> {
     let upper = sql.to_ascii_uppercase();
     upper.rfind(" WHERE ").map(|i| sql[i + 7..].trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_statistics_options_are_kept() {
+        let got = stats_options("stats_auto_recalc=0 row_format=DYNAMIC STATS_SAMPLE_PAGES=10 partitioned");
+        let want: BTreeSet<String> =
+            ["stats_auto_recalc=0", "stats_sample_pages=10"].map(String::from).into();
+        assert_eq!(got, want);
+        assert!(stats_options("").is_empty());
+    }
 }

@@ -36,6 +36,14 @@ pub use target::{Backend, DEFAULT_DATA_DIR, Target, redact_str};
 /// describes. Backups carry it, so an incomplete domain restores as incomplete.
 pub const SEED_STATE_TABLE: &str = "seedbed_seeding";
 
+/// The table in which a MariaDB/MySQL bulk load lists, in the domain's own database, the tables
+/// whose InnoDB statistics recalculation it switched off for the load (`STATS_AUTO_RECALC=0`;
+/// see `seedbed_seeds::load::recalc`). It lives from just before the switch to just after the
+/// switch back: finding it means a seeding was killed in between, and the next writing
+/// command switches those tables back. Bookkeeping like [`SEED_STATE_TABLE`]: schema
+/// snapshots leave it out, and `fresh` drops it.
+pub const PAUSED_STATS_TABLE: &str = "seedbed_stats_paused";
+
 /// Quotes an identifier for `backend`'s SQL, doubling any quote character inside it.
 pub fn quote(backend: sea_orm::DbBackend, ident: &str) -> String {
     match backend {

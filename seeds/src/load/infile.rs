@@ -35,12 +35,17 @@ use sea_orm::sea_query::OptionEnum;
 use sea_orm::sqlx::{self, ConnectOptions as _, MySqlPool};
 use sea_orm::{DbErr, Statement, Value};
 
-use super::Batch;
 use super::encode::{Encoded, Fraction, Timestamp};
+use super::{Batch, recalc};
 use crate::options::Profile;
 
 /// The connection that holds the seeding's transaction.
-pub(crate) struct Conn(mysql_async::Conn);
+pub(crate) struct Conn {
+    conn: mysql_async::Conn,
+    /// Whether this seeding switched its tables' statistics recalculation off ([`super::recalc`]),
+    /// to switch it back on once the transaction ends.
+    paused: bool,
+}
 
 /// Where a table's batches go, and what [`Conn::finish`] does with them.
 pub(crate) enum Restore {
@@ -64,8 +69,11 @@ fn err(context: impl std::fmt::Display, e: impl std::fmt::Display) -> DbErr {
 }
 
 /// Opens the loading connection to the server `pool` connects to and begins the
-/// transaction; `None` when the server does not allow `LOAD DATA LOCAL`.
-pub(crate) async fn begin(pool: &MySqlPool) -> Result<Option<Conn>, DbErr> {
+/// transaction; `None` when the server does not allow `LOAD DATA LOCAL`. `sole`: this is the
+/// domain's only writer (not one shard of several, whose DDL would wait for the others'
+/// transactions), which may switch its tables' statistics recalculation off at `profile`s
+/// that stage.
+pub(crate) async fn begin(pool: &MySqlPool, profile: Profile, sole: bool) -> Result<Option<Conn>, DbErr> {
     // The session as sqlx makes it (time zone, SQL mode, character set), to read and write
     // values the same way on both connections.
     let (allowed, time_zone, sql_mode): (i64, String, String) =
@@ -112,37 +120,88 @@ pub(crate) async fn begin(pool: &MySqlPool) -> Result<Option<Conn>, DbErr> {
     )
     .await
     .map_err(|e| err("setting up the bulk load's session", e))?;
-    conn.query_drop("BEGIN").await.map_err(|e| err("beginning the seeding's transaction", e))?;
-    Ok(Some(Conn(conn)))
+    let mut conn = Conn { conn, paused: false };
+    if sole && staged(profile) {
+        conn.pause_statistics().await?;
+    }
+    conn.conn.query_drop("BEGIN").await.map_err(|e| err("beginning the seeding's transaction", e))?;
+    Ok(Some(conn))
 }
 
 impl Conn {
     pub(crate) async fn commit(mut self) -> Result<(), DbErr> {
-        self.0.query_drop("COMMIT").await.map_err(|e| err("committing", e))?;
-        self.0.disconnect().await.map_err(|e| err("disconnecting after the commit", e))
+        self.conn.query_drop("COMMIT").await.map_err(|e| err("committing", e))?;
+        // The rows are in: a failure here does not undo the seeding. The list stays, and the
+        // next command that changes the domain switches its tables back (and says so).
+        let _ = self.resume_statistics().await;
+        self.conn.disconnect().await.map_err(|e| err("disconnecting after the commit", e))
     }
 
     pub(crate) async fn rollback(mut self) -> Result<(), DbErr> {
-        self.0.query_drop("ROLLBACK").await.map_err(|e| err("rolling back", e))?;
-        self.0.disconnect().await.map_err(|e| err("disconnecting after the rollback", e))
+        self.conn.query_drop("ROLLBACK").await.map_err(|e| err("rolling back", e))?;
+        // As after a commit: what is not switched back here, the next writing command is.
+        let _ = self.resume_statistics().await;
+        self.conn.disconnect().await.map_err(|e| err("disconnecting after the rollback", e))
+    }
+
+    /// Lists, then switches off, the statistics recalculation of the domain's tables, before
+    /// the transaction begins (each `ALTER TABLE` commits). Tables a list left by a killed
+    /// seeding names stay on it, to be switched back with the others. Once another session
+    /// holds a table's metadata lock past a few seconds, the remaining tables keep their
+    /// recalculation: the switch only saves CPU, and waiting would hold up the seeding (and
+    /// every reader queued behind its ALTER).
+    async fn pause_statistics(&mut self) -> Result<(), DbErr> {
+        let failed = |e| err("switching the tables' statistics recalculation off for the load", e);
+        let tables: Vec<String> = self.conn.query(recalc::DEFAULT_RECALC_SQL).await.map_err(failed)?;
+        self.conn.query_drop(recalc::create_sql()).await.map_err(failed)?;
+        self.paused = true;
+        for table in &tables {
+            self.conn.exec_drop(recalc::list_sql(), (table,)).await.map_err(failed)?;
+        }
+        self.conn.query_drop("SET SESSION lock_wait_timeout = 5").await.map_err(failed)?;
+        for table in &tables {
+            match self.conn.query_drop(recalc::alter_sql(table, true)).await {
+                Ok(()) => {}
+                // ER_LOCK_WAIT_TIMEOUT: listed, not switched; switching it back is a no-op.
+                Err(mysql_async::Error::Server(e)) if e.code == 1205 => break,
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        self.conn.query_drop("SET SESSION lock_wait_timeout = DEFAULT").await.map_err(failed)
+    }
+
+    /// Switches back on what [`Conn::pause_statistics`] switched off, and drops the list,
+    /// once the transaction has ended.
+    async fn resume_statistics(&mut self) -> Result<(), DbErr> {
+        if !self.paused {
+            return Ok(());
+        }
+        let failed = |e| err("switching the tables' statistics recalculation back on", e);
+        let tables: Vec<String> = self.conn.query(recalc::listed_sql()).await.map_err(failed)?;
+        for table in &tables {
+            self.conn.query_drop(recalc::alter_sql(table, false)).await.map_err(failed)?;
+        }
+        self.conn.query_drop(recalc::drop_sql()).await.map_err(failed)?;
+        self.paused = false;
+        Ok(())
     }
 
     /// Runs a statement of the seeding (a summary's UPDATE, a DELETE of `--truncate`).
     pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<(), DbErr> {
         let values = stmt.values.clone().map(|v| v.0).unwrap_or_default();
         let done = if values.is_empty() {
-            self.0.query_drop(&stmt.sql).await
+            self.conn.query_drop(&stmt.sql).await
         } else {
             let params: Vec<mysql_async::Value> =
                 values.into_iter().map(param).collect::<Result<_, _>>().map_err(DbErr::Custom)?;
-            self.0.exec_drop(&stmt.sql, params).await
+            self.conn.exec_drop(&stmt.sql, params).await
         };
         done.map_err(|e| err("running a statement of the seeding", e))
     }
 
     /// Runs `sql` and returns its rows of two strings.
     pub(crate) async fn pairs(&mut self, sql: &str) -> Result<Vec<(String, String)>, DbErr> {
-        self.0.query(sql).await.map_err(|e| err("reading the seeding's state", e))
+        self.conn.query(sql).await.map_err(|e| err("reading the seeding's state", e))
     }
 
     /// Makes ready for `table`'s rows: a staging table at `profile`s that stage.
@@ -155,7 +214,7 @@ impl Conn {
         // staging needs no transaction of its own (the rows' fate is the INSERT … SELECT's).
         // Temporary tables are not rolled back, but this connection ends with the seeding.
         let sql = format!("CREATE TEMPORARY TABLE `{staging}` ENGINE=Aria SELECT * FROM `{table}` LIMIT 0");
-        self.0.query_drop(sql).await.map_err(|e| err("creating a staging table", e))?;
+        self.conn.query_drop(sql).await.map_err(|e| err("creating a staging table", e))?;
         Ok(Restore::Staged { table, staging })
     }
 
@@ -170,7 +229,7 @@ impl Conn {
         };
         let data = bytes::Bytes::from(text);
         // The bytes are moved in, not a stream: the handler must be `Sync`, a boxed stream is not.
-        self.0.set_infile_handler(async move {
+        self.conn.set_infile_handler(async move {
             Ok::<_, mysql_async::Error>(futures_util::stream::once(async move { Ok(data) }).boxed())
         });
         let cols: Vec<String> = batch.columns.iter().map(|c| format!("`{c}`")).collect();
@@ -179,11 +238,12 @@ impl Conn {
             "LOAD DATA LOCAL INFILE 'seedbed' INTO TABLE `{into}` CHARACTER SET binary ({})",
             cols.join(", ")
         );
-        self.0.query_drop(sql).await.map_err(|e| err("LOAD DATA", e))?;
-        let (written, warnings, rows) = (self.0.affected_rows(), self.0.get_warnings(), batch.rows as u64);
+        self.conn.query_drop(sql).await.map_err(|e| err("LOAD DATA", e))?;
+        let (written, warnings, rows) =
+            (self.conn.affected_rows(), self.conn.get_warnings(), batch.rows as u64);
         if written != rows || warnings > 0 {
             let first: Option<(String, u32, String)> =
-                self.0.query_first("SHOW WARNINGS LIMIT 1").await.unwrap_or_default();
+                self.conn.query_first("SHOW WARNINGS LIMIT 1").await.unwrap_or_default();
             let first = first.map(|(level, code, text)| format!(", the first: {level} {code}: {text}"));
             return Err(DbErr::Custom(format!(
                 "LOAD DATA wrote {written} of {rows} rows with {warnings} warnings{}",
@@ -200,7 +260,7 @@ impl Conn {
             format!("INSERT INTO `{table}` SELECT * FROM `{staging}`"),
             format!("DROP TEMPORARY TABLE `{staging}`"),
         ] {
-            self.0.query_drop(sql).await.map_err(|e| err("moving the staged rows", e))?;
+            self.conn.query_drop(sql).await.map_err(|e| err("moving the staged rows", e))?;
         }
         Ok(())
     }

@@ -38,6 +38,7 @@ mod infile;
 mod mysql;
 mod nodelay;
 mod postgres;
+pub mod recalc;
 mod sqlite;
 
 pub use encode::{Columns, Encoded, Encoding};
@@ -172,19 +173,24 @@ pub(crate) fn with_context(context: impl std::fmt::Display, e: DbErr) -> DbErr {
 impl Writer {
     /// Takes a connection from `db`'s pool and begins the transaction on it. `chunking`:
     /// commit in chunks; `clear_state`: the final COMMIT deletes that domain's state row (a
-    /// chunked seeding's, or an incomplete one's that `--truncate` replaces).
+    /// chunked seeding's, or an incomplete one's that `--truncate` replaces); `sole`: the
+    /// domain's only writer (not a shard), free to change its tables' options for the load
+    /// ([`recalc`]).
     pub async fn begin(
         db: &DatabaseConnection,
         profile: Profile,
         chunking: Option<Chunking>,
         clear_state: Option<&'static str>,
+        sole: bool,
     ) -> Result<Self, DbErr> {
         // In chunks, rows go in as they come: a chunk's COMMIT cannot wait for a table's end.
         let conn = match (db.get_database_backend(), &chunking) {
-            (DbBackend::MySql, None) => match infile::begin(db.get_mysql_connection_pool()).await? {
-                Some(conn) => Conn::Infile(conn),
-                None => Self::begin_on(db).await?,
-            },
+            (DbBackend::MySql, None) => {
+                match infile::begin(db.get_mysql_connection_pool(), profile, sole).await? {
+                    Some(conn) => Conn::Infile(conn),
+                    None => Self::begin_on(db).await?,
+                }
+            }
             _ => Self::begin_on(db).await?,
         };
         Ok(Writer {

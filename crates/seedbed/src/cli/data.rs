@@ -228,9 +228,43 @@ async fn open_for_change(
 ) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
     let mut out = Vec::new();
     for d in domains {
-        out.push((*d, target.connect_waiting(d.name, lock.timeout()).await.context(d.name)?));
+        let db = target.connect_waiting(d.name, lock.timeout()).await.context(d.name)?;
+        // Under the domain's lock: no seeding of it is under way, so what is listed was left
+        // by one that was killed.
+        let resumed = seedbed_seeds::load::recalc::resume(&db)
+            .await
+            .with_context(|| format!("{}: switching InnoDB statistics recalculation back on", d.name))?;
+        if !resumed.is_empty() {
+            say!(
+                "{}: found InnoDB statistics recalculation switched off on {} table(s) ({}) by an interrupted seeding: switched back on",
+                d.name,
+                resumed.len(),
+                resumed.join(", ")
+            );
+        }
+        out.push((*d, db));
     }
     Ok(out)
+}
+
+/// Says, on stderr, that a killed seeding left tables of `domain` with their InnoDB statistics
+/// recalculation switched off, and what switches it back: while the domain's lock is held, a
+/// seeding may be under way and the list its own. Only reads.
+pub(super) async fn note_paused_statistics(
+    target: &Target,
+    domain: &Domain,
+    db: &DatabaseConnection,
+) -> anyhow::Result<()> {
+    let tables = seedbed_seeds::load::recalc::paused(db).await?;
+    if !tables.is_empty() && target.lock_is_free(domain.name).await? {
+        eprintln!(
+            "note: {}: InnoDB statistics recalculation is switched off on {} table(s) ({}) by an interrupted seeding: the next `seedbed seed` or `seedbed bootstrap` of the domain switches it back on",
+            domain.name,
+            tables.len(),
+            tables.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Takes every chosen domain's lock before the command's first read, in registry order:
@@ -750,6 +784,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
     for (domain, db) in &open {
         require_migrated(domain, db).await?;
         require_complete(domain, db).await?;
+        note_paused_statistics(&target, domain, db).await?;
     }
     run_checks(&open, args.timings, args.format.format).await
 }

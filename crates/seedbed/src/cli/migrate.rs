@@ -647,7 +647,11 @@ async fn status(target: &Target, domains: &[&'static Domain], format: Format) ->
             fresh: None,
             interrupted: Vec::new(),
         };
-        match target.open_existing(domain.name).await.context(domain.name)? {
+        let existing = target.open_existing(domain.name).await.context(domain.name)?;
+        if let Some(db) = &existing {
+            super::data::note_paused_statistics(target, domain, db).await?;
+        }
+        match existing {
             Some(db) => match migrator.status(&db).await {
                 Err(e @ MigrateError::FreshInterrupted { .. }) => {
                     one.lock_free = target.lock_is_free(domain.name).await?;

@@ -2,9 +2,10 @@
 //! tables and back on after, and the repair of a load that was killed in between.
 //!
 //! Why: while a statement bulk-inserts into an empty InnoDB table (the staged path's
-//! `INSERT … SELECT`), MariaDB's statistics task keeps reopening that table (it counts
-//! as changed by more than a tenth, and its statistics read as empty until the statement
-//! ends), and so burns a core for as long as the statement runs: raffle's `transactions` at
+//! `INSERT … SELECT`), MariaDB's statistics task keeps reopening that table (`perf` shows it
+//! opening a table by id and taking its metadata lock over and over: a table that grows by a
+//! tenth is queued for a recalculation, and one being bulk-loaded, it seems, never stops
+//! qualifying), and so burns a core for as long as the statement runs: raffle's `transactions` at
 //! `large` moved in 8.1 s beside 9.1 s of CPU of that task, in 7.1 s and none with it off. On
 //! two cores shared by three domains' loads that core is taken from the loads (all three
 //! domains at `large`: 110 s against 91 s; docs/performance.md). The seeding ends with its

@@ -63,34 +63,43 @@ pub(crate) fn drop_sql() -> String {
 /// in the database `db` is connected to; empty where there are none, or on another backend.
 /// Only reads: creates nothing.
 pub async fn paused(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    if db.get_database_backend() != DbBackend::MySql || !table_exists(db, PAUSED_STATS_TABLE).await? {
+    match has_list(db).await? {
+        true => listed(db).await,
+        false => Ok(Vec::new()),
+    }
+}
+
+/// Switches back on what a killed bulk load left switched off, drops its list, and says which
+/// tables it was (empty: nothing was). For a command that changes the domain, under its lock:
+/// no seeding of the domain can be under way.
+pub async fn resume(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    if !has_list(db).await? {
         return Ok(Vec::new());
     }
+    let tables = listed(db).await?;
+    let run = |sql: String| Statement::from_string(DbBackend::MySql, sql);
+    for table in &tables {
+        // A table dropped since (a migration down) has nothing to put back.
+        if table_exists(db, table).await? {
+            db.execute_raw(run(alter_sql(table, false))).await?;
+        }
+    }
+    // Even an empty list goes: a seeding killed between making it and filling it.
+    db.execute_raw(run(drop_sql())).await?;
+    Ok(tables)
+}
+
+async fn has_list(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(db.get_database_backend() == DbBackend::MySql && table_exists(db, PAUSED_STATS_TABLE).await?)
+}
+
+async fn listed(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     let rows = db.query_all_raw(Statement::from_string(DbBackend::MySql, listed_sql())).await?;
     let mut tables: Vec<String> =
         rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect::<Result<_, _>>()?;
     // By bytes, whatever the server's collation orders `_` by.
     tables.sort();
     Ok(tables)
-}
-
-/// Switches back on what a killed bulk load left switched off, and says which tables it was
-/// (empty: nothing was). For a command that changes the domain, under its lock: no seeding
-/// of the domain can be under way.
-pub async fn resume(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    let listed = paused(db).await?;
-    if db.get_database_backend() != DbBackend::MySql || !table_exists(db, PAUSED_STATS_TABLE).await? {
-        return Ok(listed);
-    }
-    let run = |sql: String| Statement::from_string(DbBackend::MySql, sql);
-    for table in &listed {
-        // A table dropped since (a migration down) has nothing to put back.
-        if table_exists(db, table).await? {
-            db.execute_raw(run(alter_sql(table, false))).await?;
-        }
-    }
-    db.execute_raw(run(drop_sql())).await?;
-    Ok(listed)
 }
 
 #[cfg(test)]

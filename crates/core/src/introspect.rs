@@ -86,11 +86,22 @@ impl Snapshot {
     /// part of the schema the migrations make (so drift and the schema comparisons never see
     /// them).
     pub async fn read(db: &impl ConnectionTrait) -> Result<Snapshot, DbErr> {
-        let snapshot = match Backend::from_db_backend(db.get_database_backend()) {
+        let mut snapshot = match Backend::from_db_backend(db.get_database_backend()) {
             Backend::Postgres => read_postgres(db).await,
             Backend::MySql => read_mysql(db).await,
             Backend::Sqlite => read_sqlite(db).await,
         }?;
+        // A table a seeding switched off for its load (listed in PAUSED_STATS_TABLE) reads
+        // as it will be once switched back: a seeding under way on another machine is not
+        // drift, and a killed one's list is reported and repaired on its own.
+        if snapshot.tables.contains_key(crate::PAUSED_STATS_TABLE) {
+            let sql = format!("SELECT CAST(table_name AS CHAR) FROM `{}`", crate::PAUSED_STATS_TABLE);
+            for row in query(db, &sql).await? {
+                if let Some(t) = snapshot.tables.get_mut(&get::<String>(&row, 0)?) {
+                    t.options.remove("stats_auto_recalc=0");
+                }
+            }
+        }
         Ok(snapshot
             .without(crate::LOCK_TABLE)
             .without(crate::SEED_STATE_TABLE)

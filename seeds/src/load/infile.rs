@@ -130,40 +130,50 @@ pub(crate) async fn begin(pool: &MySqlPool, profile: Profile, sole: bool) -> Res
 
 impl Conn {
     pub(crate) async fn commit(mut self) -> Result<(), DbErr> {
-        self.conn.query_drop("COMMIT").await.map_err(|e| err("committing", e))?;
-        // The rows are in: a failure here does not undo the seeding. The list stays, and the
-        // next command that changes the domain switches its tables back (and says so).
+        let committed = self.conn.query_drop("COMMIT").await.map_err(|e| err("committing", e));
+        // Whatever the COMMIT's fate, the switch is undone; and a failure to undo it does not
+        // undo the seeding: the list stays, and the next command that changes the domain
+        // switches its tables back (and says so).
         let _ = self.resume_statistics().await;
+        committed?;
         self.conn.disconnect().await.map_err(|e| err("disconnecting after the commit", e))
     }
 
     pub(crate) async fn rollback(mut self) -> Result<(), DbErr> {
-        self.conn.query_drop("ROLLBACK").await.map_err(|e| err("rolling back", e))?;
-        // As after a commit: what is not switched back here, the next writing command is.
+        let rolled_back = self.conn.query_drop("ROLLBACK").await.map_err(|e| err("rolling back", e));
         let _ = self.resume_statistics().await;
+        rolled_back?;
         self.conn.disconnect().await.map_err(|e| err("disconnecting after the rollback", e))
     }
 
     /// Lists, then switches off, the statistics recalculation of the domain's tables, before
-    /// the transaction begins (each `ALTER TABLE` commits). Tables a list left by a killed
-    /// seeding names stay on it, to be switched back with the others. Once another session
-    /// holds a table's metadata lock past a few seconds, the remaining tables keep their
-    /// recalculation: the switch only saves CPU, and waiting would hold up the seeding (and
-    /// every reader queued behind its ALTER).
+    /// the transaction begins (each `ALTER TABLE` commits); the list ends up naming exactly
+    /// the tables switched (and any that a killed seeding's list named). Each ALTER waits at
+    /// most [`recalc::LOCK_WAIT`] seconds for the table's metadata lock: once another
+    /// session holds one that long, the remaining tables keep their recalculation (the switch
+    /// only saves CPU, and waiting would hold up the seeding and every reader queued behind
+    /// the ALTER). Not on a Galera node, where each ALTER is ordered across the cluster and
+    /// aborts what conflicts with it on the other nodes.
     async fn pause_statistics(&mut self) -> Result<(), DbErr> {
         let failed = |e| err("switching the tables' statistics recalculation off for the load", e);
+        let wsrep: Option<(String, String)> =
+            self.conn.query_first("SHOW VARIABLES LIKE 'wsrep_on'").await.map_err(failed)?;
+        if wsrep.is_some_and(|(_, on)| on.eq_ignore_ascii_case("ON")) {
+            return Ok(());
+        }
         let tables: Vec<String> = self.conn.query(recalc::DEFAULT_RECALC_SQL).await.map_err(failed)?;
         self.conn.query_drop(recalc::create_sql()).await.map_err(failed)?;
         self.paused = true;
+        self.conn.query_drop(recalc::bounded_sql()).await.map_err(failed)?;
         for table in &tables {
+            // Listed first: whatever kills the seeding now, the list names the table.
             self.conn.exec_drop(recalc::list_sql(), (table,)).await.map_err(failed)?;
-        }
-        self.conn.query_drop("SET SESSION lock_wait_timeout = 5").await.map_err(failed)?;
-        for table in &tables {
             match self.conn.query_drop(recalc::alter_sql(table, true)).await {
                 Ok(()) => {}
-                // ER_LOCK_WAIT_TIMEOUT: listed, not switched; switching it back is a no-op.
-                Err(mysql_async::Error::Server(e)) if e.code == 1205 => break,
+                Err(mysql_async::Error::Server(e)) if e.code == recalc::ER_LOCK_WAIT_TIMEOUT => {
+                    self.conn.exec_drop(recalc::unlist_sql(), (table,)).await.map_err(failed)?;
+                    break;
+                }
                 Err(e) => return Err(failed(e)),
             }
         }
@@ -171,15 +181,18 @@ impl Conn {
     }
 
     /// Switches back on what [`Conn::pause_statistics`] switched off, and drops the list,
-    /// once the transaction has ended.
+    /// once the transaction has ended; a table whose metadata lock another session holds
+    /// past [`recalc::LOCK_WAIT`] seconds stays listed, for the next writing command.
     async fn resume_statistics(&mut self) -> Result<(), DbErr> {
         if !self.paused {
             return Ok(());
         }
         let failed = |e| err("switching the tables' statistics recalculation back on", e);
+        self.conn.query_drop(recalc::bounded_sql()).await.map_err(failed)?;
         let tables: Vec<String> = self.conn.query(recalc::listed_sql()).await.map_err(failed)?;
         for table in &tables {
             self.conn.query_drop(recalc::alter_sql(table, false)).await.map_err(failed)?;
+            self.conn.exec_drop(recalc::unlist_sql(), (table,)).await.map_err(failed)?;
         }
         self.conn.query_drop(recalc::drop_sql()).await.map_err(failed)?;
         self.paused = false;

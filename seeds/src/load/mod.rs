@@ -447,6 +447,22 @@ impl Writer {
     /// [`Writer::run`]), marks the domain complete (deletes its state row) where asked, then
     /// COMMIT.
     pub async fn commit(mut self) -> Result<(), DbErr> {
+        if let Err(e) = self.seal().await {
+            // Rolled back and waited for, as a failed run is: what the load switched for
+            // its duration is switched back (see `recalc`).
+            let _ = self.rollback().await;
+            return Err(e);
+        }
+        match self.conn.expect("an open transaction") {
+            Conn::Postgres(t) => t.commit().await.map_err(db_err),
+            Conn::MySql(t) => t.commit().await.map_err(db_err),
+            Conn::Infile(c) => c.commit().await,
+            Conn::Sqlite(t) => t.commit().await.map_err(db_err),
+        }
+    }
+
+    /// What [`Writer::commit`] does before COMMIT.
+    async fn seal(&mut self) -> Result<(), DbErr> {
         self.finish(&crate::writer::Quiet).await?;
         if self.record_complete {
             let backend = self.db.get_database_backend();
@@ -462,12 +478,7 @@ impl Writer {
             let clear = state::clear(self.db.get_database_backend(), domain);
             self.execute(&clear).await.map_err(|e| with_context("marking the seeding complete", e))?;
         }
-        match self.conn.expect("an open transaction") {
-            Conn::Postgres(t) => t.commit().await.map_err(db_err),
-            Conn::MySql(t) => t.commit().await.map_err(db_err),
-            Conn::Infile(c) => c.commit().await,
-            Conn::Sqlite(t) => t.commit().await.map_err(db_err),
-        }
+        Ok(())
     }
 
     /// Rolls the transaction back and waits for it.

@@ -16,10 +16,12 @@
 //! begins (DDL commits), and `= DEFAULT` again after it ends, committed or rolled back. The
 //! names go into [`PAUSED_STATS_TABLE`] *before* the switch, so that whatever kills the
 //! seeding, that table lists every table that may be left switched off; it is dropped once
-//! all are back. A command that changes the domain puts back what it finds listed
-//! ([`resume`]), and a reading one reports it ([`paused`]).
+//! all are back. A command that changes the domain under its exclusive lock puts back what
+//! it finds listed ([`resume`]), and a reading one reports it ([`paused`]). Every switch
+//! waits at most [`LOCK_WAIT`] seconds for the table's metadata lock. Not on Galera.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::sqlx;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use seedbed_core::PAUSED_STATS_TABLE;
 use seedbed_core::introspect::table_exists;
 
@@ -35,12 +37,30 @@ pub(crate) fn create_sql() -> String {
 /// is seedbed's own bookkeeping.
 pub(crate) const DEFAULT_RECALC_SQL: &str = "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE = 'InnoDB' \
-     AND TABLE_NAME NOT LIKE 'seedbed\\_%' AND LOWER(CREATE_OPTIONS) NOT LIKE '%stats_auto_recalc%' \
-     ORDER BY TABLE_NAME";
+     AND LEFT(TABLE_NAME, 8) <> 'seedbed_' \
+     AND LOCATE('stats_auto_recalc', LOWER(COALESCE(CREATE_OPTIONS, ''))) = 0";
+
+/// How long (seconds) a switch waits for a table's metadata lock, which any open
+/// transaction that touched the table holds: the server's default is a day (MariaDB) or a
+/// year (MySQL).
+pub const LOCK_WAIT: u32 = 5;
+
+/// `ER_LOCK_WAIT_TIMEOUT`.
+pub(crate) const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
+
+/// Bounds the session's waits for metadata locks to [`LOCK_WAIT`].
+pub(crate) fn bounded_sql() -> String {
+    format!("SET SESSION lock_wait_timeout = {LOCK_WAIT}")
+}
 
 /// The statement that lists a table (its name the parameter), before it is switched off.
 pub(crate) fn list_sql() -> String {
     format!("INSERT IGNORE INTO `{PAUSED_STATS_TABLE}` (table_name) VALUES (?)")
+}
+
+/// The statement that takes a table (its name the parameter) off the list.
+pub(crate) fn unlist_sql() -> String {
+    format!("DELETE FROM `{PAUSED_STATS_TABLE}` WHERE table_name = ?")
 }
 
 /// Switches `table`'s recalculation off (`off`) or back to the server's setting.
@@ -69,24 +89,67 @@ pub async fn paused(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     }
 }
 
-/// Switches back on what a killed bulk load left switched off, drops its list, and says which
-/// tables it was (empty: nothing was). For a command that changes the domain, under its lock:
-/// no seeding of the domain can be under way.
-pub async fn resume(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+/// What [`resume`] found and did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resumed {
+    /// Tables switched back on.
+    pub back: Vec<String>,
+    /// Tables still switched off: another session held the table's metadata lock past
+    /// [`LOCK_WAIT`] seconds. They stay listed, for the next writing command.
+    pub left: Vec<String>,
+}
+
+/// Switches back on what a killed bulk load left switched off and drops its list (all of it
+/// back), on a connection of its own whose waits for a table's metadata lock are bounded.
+/// For a command that changes the domain, under its exclusive lock: no seeding of the domain
+/// can be under way (a shard's does, beside the others': not for a shard).
+pub async fn resume(db: &DatabaseConnection) -> Result<Resumed, DbErr> {
     if !has_list(db).await? {
-        return Ok(Vec::new());
+        return Ok(Resumed::default());
     }
     let tables = listed(db).await?;
-    let run = |sql: String| Statement::from_string(DbBackend::MySql, sql);
+    let mut conn = db.get_mysql_connection_pool().acquire().await.map_err(super::db_err)?;
+    let run = async |conn: &mut sqlx::MySqlConnection, sql: String| {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ())
+    };
+    run(&mut conn, bounded_sql()).await.map_err(super::db_err)?;
+    let mut done = Resumed::default();
+    let mut outcome = Ok(());
     for table in &tables {
+        if !done.left.is_empty() {
+            done.left.push(table.clone());
+            continue;
+        }
         // A table dropped since (a migration down) has nothing to put back.
-        if table_exists(db, table).await? {
-            db.execute_raw(run(alter_sql(table, false))).await?;
+        let step = match table_exists(db, table).await? {
+            true => run(&mut conn, alter_sql(table, false)).await,
+            false => Ok(()),
+        };
+        match step {
+            Ok(()) => {
+                let unlist = sqlx::query(sqlx::AssertSqlSafe(unlist_sql())).bind(table);
+                unlist.execute(&mut *conn).await.map_err(super::db_err)?;
+                done.back.push(table.clone());
+            }
+            Err(sqlx::Error::Database(e)) if is_lock_wait(&*e) => done.left.push(table.clone()),
+            Err(e) => {
+                outcome = Err(super::db_err(e));
+                break;
+            }
         }
     }
-    // Even an empty list goes: a seeding killed between making it and filling it.
-    db.execute_raw(run(drop_sql())).await?;
-    Ok(tables)
+    if outcome.is_ok() && done.left.is_empty() {
+        // Even an empty list goes: a seeding killed between making it and filling it.
+        outcome = run(&mut conn, drop_sql()).await.map_err(super::db_err);
+    }
+    // The connection goes back to the pool as the pool made it.
+    run(&mut conn, "SET SESSION lock_wait_timeout = DEFAULT".into()).await.map_err(super::db_err)?;
+    outcome.map(|()| done)
+}
+
+fn is_lock_wait(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .is_some_and(|m| m.number() == ER_LOCK_WAIT_TIMEOUT)
 }
 
 async fn has_list(db: &impl ConnectionTrait) -> Result<bool, DbErr> {

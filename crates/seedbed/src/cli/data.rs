@@ -225,26 +225,45 @@ async fn open_for_change(
     target: &Target,
     domains: &[&'static Domain],
     lock: &LockArgs,
+    shared: bool,
 ) -> anyhow::Result<Vec<(&'static Domain, DatabaseConnection)>> {
     let mut out = Vec::new();
     for d in domains {
         let db = target.connect_waiting(d.name, lock.timeout()).await.context(d.name)?;
-        // Under the domain's lock: no seeding of it is under way, so what is listed was left
-        // by one that was killed.
-        let resumed = seedbed_seeds::load::recalc::resume(&db)
-            .await
-            .with_context(|| format!("{}: switching InnoDB statistics recalculation back on", d.name))?;
-        if !resumed.is_empty() {
-            say!(
-                "{}: found InnoDB statistics recalculation switched off on {} table(s) ({}) by an interrupted seeding: switched back on",
-                d.name,
-                resumed.len(),
-                resumed.join(", ")
-            );
+        match shared {
+            // Other shards of the seeding may be writing: their tables are theirs to switch.
+            true => note_paused_statistics(target, d, &db).await?,
+            false => resume_statistics(d, &db).await?,
         }
         out.push((*d, db));
     }
     Ok(out)
+}
+
+/// Switches back what a killed seeding left switched off in `domain`, and says so. Under the
+/// domain's exclusive lock: no seeding of it is under way, so what is listed was left by one
+/// that was killed.
+pub(super) async fn resume_statistics(domain: &Domain, db: &DatabaseConnection) -> anyhow::Result<()> {
+    let done = seedbed_seeds::load::recalc::resume(db)
+        .await
+        .with_context(|| format!("{}: switching InnoDB statistics recalculation back on", domain.name))?;
+    if !done.back.is_empty() {
+        say!(
+            "{}: found InnoDB statistics recalculation switched off on {} table(s) ({}) by an interrupted seeding: switched back on",
+            domain.name,
+            done.back.len(),
+            done.back.join(", ")
+        );
+    }
+    if !done.left.is_empty() {
+        say!(
+            "{}: InnoDB statistics recalculation stays switched off on {} table(s) ({}): another session held a table's metadata lock past a few seconds; the next `seedbed seed` or `seedbed bootstrap` tries again",
+            domain.name,
+            done.left.len(),
+            done.left.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Says, on stderr, that a killed seeding left tables of `domain` with their InnoDB statistics
@@ -567,7 +586,7 @@ async fn reference_only(args: SeedArgs) -> anyhow::Result<()> {
     args.guard.check_production("seed --reference-only")?;
     let locks = lock_all(&args.lock, &target, &domains).await?;
     let applied = async {
-        let open = open_for_change(&target, &domains, &args.lock).await?;
+        let open = open_for_change(&target, &domains, &args.lock, false).await?;
         for (domain, db) in &open {
             require_migrated(domain, db).await?;
             // Its rows would be in the way of the resume's, which writes them again.
@@ -619,7 +638,7 @@ pub async fn seed(args: SeedArgs, watch: &Watch) -> anyhow::Result<()> {
     // `migrate down` waits instead of dropping the tables being counted.
     // Shards of one seeding share the domain's lock with each other, and with nobody else.
     let locks = lock_each(&args.lock, &target, &domains, args.shard.is_some()).await?;
-    let open = open_for_change(&target, &domains, &args.lock).await?;
+    let open = open_for_change(&target, &domains, &args.lock, args.shard.is_some()).await?;
     let mut modes = Vec::new();
     let mut pools = Vec::new();
     for (domain, db) in &open {
@@ -822,7 +841,7 @@ pub async fn bootstrap(args: BootstrapArgs, watch: &Watch) -> anyhow::Result<()>
     // fresh, seed, counts and checks under the locks: another bootstrap starting meanwhile
     // waits for all of it, instead of dropping tables this one is reading.
     let locks = lock_all(&args.lock, &target, &domains).await?;
-    let open = open_for_change(&target, &domains, &args.lock).await?;
+    let open = open_for_change(&target, &domains, &args.lock, false).await?;
     watch.plan(&domains.iter().map(|d| d.name).collect::<Vec<_>>());
     let hash = dev_password_hash();
     let display = progress::Display::for_stderr();

@@ -300,6 +300,10 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     );
     for (domain, migrator, db) in &open {
         let lock = if changes { Some(common.lock.lock(&target, domain.name).await?) } else { None };
+        if changes {
+            // Before any migration: one that sets a listed table's option itself must keep it.
+            super::data::resume_statistics(domain, db).await?;
+        }
         let steps = match &args.command {
             MigrateCommand::Up { steps, with_backup: true, backup_dir, guard, .. } => {
                 // Under the lock already: nothing changes between the backup and the first

@@ -247,20 +247,19 @@ pub(super) async fn resume_statistics(domain: &Domain, db: &DatabaseConnection) 
     let done = seedbed_seeds::load::recalc::resume(db)
         .await
         .with_context(|| format!("{}: switching InnoDB statistics recalculation back on", domain.name))?;
+    let tables = |t: &[String]| format!("{} table(s) ({})", t.len(), t.join(", "));
     if !done.back.is_empty() {
         say!(
-            "{}: found InnoDB statistics recalculation switched off on {} table(s) ({}) by an interrupted seeding: switched back on",
+            "{}: found InnoDB statistics recalculation switched off on {} by an interrupted seeding: switched back on",
             domain.name,
-            done.back.len(),
-            done.back.join(", ")
+            tables(&done.back)
         );
     }
     if !done.left.is_empty() {
         say!(
-            "{}: InnoDB statistics recalculation stays switched off on {} table(s) ({}): another session held a table's metadata lock past a few seconds; the next `seedbed seed` or `seedbed bootstrap` tries again",
+            "{}: InnoDB statistics recalculation stays switched off on {}: another session held a table's metadata lock past a few seconds; the next `seedbed seed` or `seedbed bootstrap` tries again",
             domain.name,
-            done.left.len(),
-            done.left.join(", ")
+            tables(&done.left)
         );
     }
     Ok(())

@@ -108,48 +108,44 @@ pub async fn resume(db: &DatabaseConnection) -> Result<Resumed, DbErr> {
         return Ok(Resumed::default());
     }
     let tables = listed(db).await?;
-    let mut conn = db.get_mysql_connection_pool().acquire().await.map_err(super::db_err)?;
+    // Detached: its bounded waits never go back to the pool, whatever returns early.
+    let mut conn = db.get_mysql_connection_pool().acquire().await.map_err(super::db_err)?.detach();
     let run = async |conn: &mut sqlx::MySqlConnection, sql: String| {
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ())
     };
     run(&mut conn, bounded_sql()).await.map_err(super::db_err)?;
     let mut done = Resumed::default();
-    let mut outcome = Ok(());
     for table in &tables {
         if !done.left.is_empty() {
             done.left.push(table.clone());
             continue;
         }
-        // A table dropped since (a migration down) has nothing to put back.
-        let step = match table_exists(db, table).await? {
-            true => run(&mut conn, alter_sql(table, false)).await,
-            false => Ok(()),
-        };
-        match step {
-            Ok(()) => {
-                let unlist = sqlx::query(sqlx::AssertSqlSafe(unlist_sql())).bind(table);
-                unlist.execute(&mut *conn).await.map_err(super::db_err)?;
-                done.back.push(table.clone());
+        match run(&mut conn, alter_sql(table, false)).await {
+            Ok(()) => {}
+            // A table dropped since (a migration down) has nothing to put back.
+            Err(sqlx::Error::Database(e)) if server_error(&*e) == Some(ER_NO_SUCH_TABLE) => {}
+            Err(sqlx::Error::Database(e)) if server_error(&*e) == Some(ER_LOCK_WAIT_TIMEOUT) => {
+                done.left.push(table.clone());
+                continue;
             }
-            Err(sqlx::Error::Database(e)) if is_lock_wait(&*e) => done.left.push(table.clone()),
-            Err(e) => {
-                outcome = Err(super::db_err(e));
-                break;
-            }
+            Err(e) => return Err(super::db_err(e)),
         }
+        let unlist = sqlx::query(sqlx::AssertSqlSafe(unlist_sql())).bind(table);
+        unlist.execute(&mut conn).await.map_err(super::db_err)?;
+        done.back.push(table.clone());
     }
-    if outcome.is_ok() && done.left.is_empty() {
+    if done.left.is_empty() {
         // Even an empty list goes: a seeding killed between making it and filling it.
-        outcome = run(&mut conn, drop_sql()).await.map_err(super::db_err);
+        run(&mut conn, drop_sql()).await.map_err(super::db_err)?;
     }
-    // The connection goes back to the pool as the pool made it.
-    run(&mut conn, "SET SESSION lock_wait_timeout = DEFAULT".into()).await.map_err(super::db_err)?;
-    outcome.map(|()| done)
+    Ok(done)
 }
 
-fn is_lock_wait(e: &dyn sqlx::error::DatabaseError) -> bool {
-    e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-        .is_some_and(|m| m.number() == ER_LOCK_WAIT_TIMEOUT)
+/// `ER_NO_SUCH_TABLE`.
+const ER_NO_SUCH_TABLE: u16 = 1146;
+
+fn server_error(e: &dyn sqlx::error::DatabaseError) -> Option<u16> {
+    e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number())
 }
 
 async fn has_list(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
